@@ -1,0 +1,679 @@
+//! The reading side of a stream: a cursor into the shared ring.
+//!
+//! A `Player` joins at the newest keyframe of the GOP cache, after the
+//! metadata and the sequence headers (or, with nothing cached, at the live
+//! edge, waiting for a keyframe). It reads without blocking: a read that finds
+//! nothing returns [`Error::Again`] and arms the player's [`Notifier`]. A
+//! player that falls out of the retained window, or further behind than
+//! `max_lag_ms`, skips forward to the newest keyframe, gets the sequence
+//! headers again and counts what it dropped. Output timestamps never go back.
+//!
+//! ```
+//! use livehub::{Hub, Error, flv};
+//! let hub = Hub::new(Default::default());
+//! let stream = hub.stream("live/join").unwrap();
+//! let mut publisher = stream.publish().unwrap();
+//! publisher.push_tag(9, 1000, &[0x17, 0, 0, 0, 0, 1, 0x64]).unwrap(); // AVC sequence header
+//! publisher.push_tag(9, 1000, &[0x17, 1, 0, 0, 0, 0xAA]).unwrap();    // keyframe
+//! publisher.push_tag(9, 1040, &[0x27, 1, 0, 0, 0, 0xBB]).unwrap();    // inter frame
+//!
+//! let mut late = stream.play(Default::default()).unwrap();
+//! let sh = late.read().unwrap();
+//! assert_eq!(sh.flags, flv::FLAG_SEQUENCE_HEADER);
+//! let key = late.read().unwrap();
+//! assert_eq!((key.flags, key.timestamp), (flv::FLAG_KEYFRAME, 0)); // rebased to 0
+//! assert_eq!(late.read().unwrap().timestamp, 40);
+//! assert_eq!(late.read().err(), Some(Error::Again));
+//! ```
+
+use crate::config::{PlayOptions, TimestampMode};
+use crate::error::Error;
+use crate::flv;
+use crate::log::log;
+use crate::notify::{fire_all, Notifier};
+use crate::ring::{Entry, Segment, PUBLIC_FLAGS};
+use crate::stream::{PlayerState, State, Stream};
+use crate::sync::{lock, Arc, Ordering};
+use bytes::Bytes;
+use std::time::{Duration, Instant};
+
+/// A borrowed view of one tag, valid until the next call on its player.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TagView<'a> {
+    /// 8 audio, 9 video, 18 script.
+    pub tag_type: u8,
+    /// Milliseconds, after the player's timestamp policy.
+    pub timestamp: u32,
+    /// `flv::FLAG_*` bits.
+    pub flags: u32,
+    /// The tag body (FLV tag header excluded).
+    pub data: &'a [u8],
+}
+
+/// What a player has delivered so far, and where it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlayerStats {
+    /// Tags handed out.
+    pub tags_out: u64,
+    /// Body bytes handed out (FLV framing excluded).
+    pub bytes_out: u64,
+    /// Tags skipped: by falling behind, or while waiting for a keyframe.
+    pub tags_dropped: u64,
+    /// How far behind the newest tag the next tag to read is, in ms of
+    /// stream time (0 when caught up).
+    pub lag_ms: u64,
+    /// What the player is doing.
+    pub state: PlayerState,
+}
+
+/// Counters kept by the player itself.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    tags_out: u64,
+    bytes_out: u64,
+    tags_dropped: u64,
+}
+
+/// Where the tag handed out by `advance` lives.
+enum Src {
+    /// `self.held`, with its output timestamp.
+    Held(u32),
+    /// The ring slot `seq` of `self.seg`, with its output timestamp.
+    Ring(u64, u32),
+}
+
+/// A reader of one stream. See the [module docs](self).
+pub struct Player {
+    stream: Arc<Stream>,
+    notifier: Arc<Notifier>,
+    /// The segment holding `seq`, pinned while this player reads it.
+    seg: Option<Arc<Segment>>,
+    /// Next ring position to read.
+    seq: u64,
+    /// The stream epoch this player belongs to.
+    epoch: u64,
+    /// Tags to hand out before the ring (metadata, sequence headers), last
+    /// first.
+    prelude: Vec<Entry>,
+    /// The prelude tag whose view is live.
+    held: Option<Entry>,
+    need_keyframe: bool,
+    eof: bool,
+    mode: TimestampMode,
+    /// Timeline position that maps to output 0 in rebase mode.
+    origin: Option<u64>,
+    /// Timeline position of the last tag handed out.
+    floor: u64,
+    wait_ms: u32,
+    /// When a wait should look again even without a wake-up (the republish
+    /// wait running out), in clock ms from the last slow path.
+    recheck_ms: Option<u64>,
+    stats: Counters,
+    flv: Option<Box<FlvOut>>,
+}
+
+/// State of the FLV byte-stream output; allocated on first use.
+#[derive(Default)]
+struct FlvOut {
+    header_done: bool,
+    /// A tag `read_flv` has started but not finished.
+    pending: Option<Pending>,
+    /// `read_iov`: FLV headers and PreviousTagSizes of the current batch.
+    scratch: Vec<u8>,
+    /// `read_iov`: the bodies of the current batch (shared, not copied).
+    bodies: Vec<Bytes>,
+    pieces: Vec<Piece>,
+}
+
+enum Piece {
+    Scratch(usize, usize),
+    Body(usize),
+}
+
+/// One serialized tag: `head` (file header on the first, then the 11-byte
+/// tag header), the body, and the PreviousTagSize.
+struct Pending {
+    head: [u8; 24],
+    head_len: usize,
+    body: Bytes,
+    tail: [u8; 4],
+    off: usize,
+}
+
+impl Pending {
+    fn len(&self) -> usize {
+        self.head_len + self.body.len() + 4
+    }
+
+    /// Copies as much as fits from `off`; returns the count.
+    fn copy_to(&mut self, out: &mut [u8]) -> usize {
+        let mut n = 0;
+        let parts: [&[u8]; 3] = [&self.head[..self.head_len], &self.body, &self.tail];
+        let mut start = 0;
+        for part in parts {
+            let end = start + part.len();
+            if self.off < end && n < out.len() {
+                let from = self.off - start;
+                let k = (part.len() - from).min(out.len() - n);
+                out[n..n + k].copy_from_slice(&part[from..from + k]);
+                n += k;
+                self.off += k;
+            }
+            start = end;
+        }
+        n
+    }
+}
+
+impl FlvOut {
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        self.scratch.extend_from_slice(bytes);
+    }
+
+    /// Closes the open scratch run and adds a body piece.
+    fn push_body(&mut self, body: Bytes, run_start: &mut usize) {
+        if body.is_empty() {
+            return;
+        }
+        if *run_start < self.scratch.len() {
+            self.pieces
+                .push(Piece::Scratch(*run_start, self.scratch.len()));
+        }
+        *run_start = self.scratch.len();
+        self.bodies.push(body);
+        self.pieces.push(Piece::Body(self.bodies.len() - 1));
+    }
+
+    /// Adds what is left of `p` to the batch.
+    fn push_pending(&mut self, p: Pending, run_start: &mut usize) {
+        let head_end = p.head_len;
+        let body_end = head_end + p.body.len();
+        if p.off < head_end {
+            self.push_bytes(&p.head[p.off..head_end]);
+        }
+        if p.off < body_end {
+            let from = p.off.saturating_sub(head_end);
+            self.push_body(p.body.slice(from..), run_start);
+        }
+        let from = p.off.saturating_sub(body_end);
+        self.push_bytes(&p.tail[from..]);
+    }
+}
+
+impl Player {
+    pub(crate) fn join(stream: Arc<Stream>, opts: PlayOptions) -> Result<Player, Error> {
+        let cfg = stream.cfg.clone();
+        let wait_ms = opts.republish_wait_ms.unwrap_or(cfg.republish_wait_ms);
+        let now = stream.now();
+        let mut fire = Vec::new();
+        let player = {
+            let mut st = lock(&stream.state);
+            if st.closed {
+                return Err(Error::Closed);
+            }
+            // A stream whose republish wait ran out ends here, so this player
+            // starts with the next publisher rather than the old tail.
+            if st.expire_wait(now, &cfg) {
+                st.take_waiters(&mut fire);
+            }
+            st.wait_ms = st.wait_ms.max(wait_ms);
+            st.players_total += 1;
+            let id = st.players_total;
+            let (seq, audio_sh, video_sh) = match &st.gop {
+                Some(g) => (g.start, g.audio_sh.clone(), g.video_sh.clone()),
+                None => (st.ring.write_seq(), st.audio_sh.clone(), st.video_sh.clone()),
+            };
+            // Joining at a keyframe: that keyframe is 0. At the live edge:
+            // the first ring tag will be (origin stays unknown till then).
+            let join_ts = st.gop.as_ref().and_then(|g| st.ring.ts_of(g.start));
+            let floor = join_ts.or_else(|| st.last_ts()).unwrap_or(0);
+            let notifier = Arc::new(Notifier::new(id, seq, now));
+            st.register(&notifier);
+            let mut prelude = Vec::with_capacity(3);
+            prelude.extend(video_sh);
+            prelude.extend(audio_sh);
+            prelude.extend(st.metadata.clone());
+            Player {
+                seg: st.ring.segment_for(seq).cloned(),
+                epoch: st.epoch,
+                stream: stream.clone(),
+                notifier,
+                seq,
+                prelude,
+                held: None,
+                need_keyframe: true,
+                eof: false,
+                mode: opts.timestamps,
+                origin: join_ts,
+                floor,
+                wait_ms,
+                recheck_ms: None,
+                stats: Counters::default(),
+                flv: None,
+            }
+        };
+        stream.player_joined();
+        fire_all(&mut fire);
+        Ok(player)
+    }
+
+    /// The stream this player reads.
+    pub fn stream(&self) -> &Arc<Stream> {
+        &self.stream
+    }
+
+    /// The player's wake-up handle: install a callback on it.
+    pub fn notifier(&self) -> &Arc<Notifier> {
+        &self.notifier
+    }
+
+    /// Counters so far, lag and state (takes the stream lock briefly).
+    pub fn stats(&self) -> PlayerStats {
+        let st = lock(&self.stream.state);
+        let lag_ms = st
+            .last_ts()
+            .zip(st.ring.ts_of(self.seq))
+            .map_or(0, |(newest, at)| newest.saturating_sub(at));
+        PlayerStats {
+            tags_out: self.stats.tags_out,
+            bytes_out: self.stats.bytes_out,
+            tags_dropped: self.stats.tags_dropped,
+            lag_ms,
+            state: PlayerState::of(&self.notifier, st.ring.write_seq()),
+        }
+    }
+
+    /// The next tag. Errors: [`Error::Again`] (nothing yet; the notifier is
+    /// armed), [`Error::Eof`] (the stream ended for this player; sticky).
+    pub fn read(&mut self) -> Result<TagView<'_>, Error> {
+        let src = self.advance()?;
+        let (entry, timestamp) = match src {
+            Src::Held(ts) => (self.held.as_ref(), ts),
+            Src::Ring(seq, ts) => (self.seg.as_deref().and_then(|s| s.get(seq)), ts),
+        };
+        // `advance` only reports a tag it found where `src` says.
+        entry
+            .map(|e| TagView {
+                tag_type: e.tag_type,
+                timestamp,
+                flags: e.flags & PUBLIC_FLAGS,
+                data: &e.data,
+            })
+            .ok_or(Error::Again)
+    }
+
+    /// Blocks until a read would not return [`Error::Again`], or `timeout`
+    /// passes. Returns `Ok` (something to read), [`Error::Eof`] or
+    /// [`Error::Timeout`].
+    pub fn wait(&mut self, timeout: Duration) -> Result<(), Error> {
+        let deadline = Instant::now().checked_add(timeout);
+        loop {
+            match self.poll() {
+                Err(Error::Again) => {}
+                other => return other,
+            }
+            let mut until = deadline;
+            if let Some(ms) = self.recheck_ms {
+                let t = Instant::now() + Duration::from_millis(ms);
+                until = Some(until.map_or(t, |d| d.min(t)));
+            }
+            self.notifier.wait_until(until);
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return match self.poll() {
+                    Err(Error::Again) => Err(Error::Timeout),
+                    other => other,
+                };
+            }
+        }
+    }
+
+    /// Fills `buf` with the next bytes of the HTTP-FLV byte stream (FLV
+    /// header and PreviousTagSize0 first, then tag header, body and
+    /// PreviousTagSize per tag). May stop mid-tag; the next call continues.
+    /// Returns the count written (> 0), or the error of [`read`](Self::read)
+    /// when nothing could be written. [`Error::InvalidArg`] for an empty
+    /// buffer.
+    pub fn read_flv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        if buf.is_empty() {
+            return Err(Error::InvalidArg);
+        }
+        let mut n = 0;
+        while n < buf.len() {
+            let mut pending = match self.flv.as_mut().and_then(|o| o.pending.take()) {
+                Some(p) => p,
+                None => match self.next_pending() {
+                    Ok(p) => p,
+                    Err(e) if n == 0 => return Err(e),
+                    Err(_) => break,
+                },
+            };
+            n += pending.copy_to(&mut buf[n..]);
+            if pending.off < pending.len() {
+                self.flv_out().pending = Some(pending);
+            }
+        }
+        Ok(n)
+    }
+
+    /// The HTTP-FLV byte stream as at most `max_slices` slices, passed to
+    /// `emit` in order, without copying tag bodies. The slices stay valid
+    /// until the next call on this player. Returns the slice count, or the
+    /// error of [`read`](Self::read) when there is nothing;
+    /// [`Error::Buffer`] when `max_slices < 3`.
+    pub fn read_iov(&mut self, max_slices: usize, mut emit: impl FnMut(&[u8])) -> Result<usize, Error> {
+        if max_slices < 3 {
+            return Err(Error::Buffer);
+        }
+        let mut out = self.flv.take().unwrap_or_default();
+        out.scratch.clear();
+        out.bodies.clear();
+        out.pieces.clear();
+        let mut run = 0;
+        let mut result = Ok(());
+        if let Some(p) = out.pending.take() {
+            out.push_pending(p, &mut run);
+        }
+        self.flv = Some(out);
+        // Room for [tail+header][body] and the final [tail].
+        while self.flv_out().pieces.len() + 3 <= max_slices {
+            match self.next_pending() {
+                Ok(p) => {
+                    let out = self.flv_out();
+                    out.push_pending(p, &mut run);
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        let out = self.flv.as_deref_mut().ok_or(Error::Again)?;
+        if run < out.scratch.len() {
+            out.pieces.push(Piece::Scratch(run, out.scratch.len()));
+        }
+        if out.pieces.is_empty() {
+            return result.map(|()| 0);
+        }
+        for piece in &out.pieces {
+            match *piece {
+                Piece::Scratch(a, b) => emit(&out.scratch[a..b]),
+                Piece::Body(i) => emit(&out.bodies[i]),
+            }
+        }
+        Ok(out.pieces.len())
+    }
+
+    fn flv_out(&mut self) -> &mut FlvOut {
+        self.flv.get_or_insert_with(Default::default)
+    }
+
+    /// Serializes the next tag for the byte-stream outputs.
+    fn next_pending(&mut self) -> Result<Pending, Error> {
+        let src = self.advance()?;
+        let (entry, ts) = match src {
+            Src::Held(ts) => (self.held.as_ref(), ts),
+            Src::Ring(seq, ts) => (self.seg.as_deref().and_then(|s| s.get(seq)), ts),
+        };
+        let (tag_type, body) = entry.map(|e| (e.tag_type, e.data.clone())).ok_or(Error::Again)?;
+        let mut head = [0u8; 24];
+        let mut head_len = 0;
+        if !self.flv.as_ref().is_some_and(|o| o.header_done) {
+            let (audio, video) = lock(&self.stream.state).tracks();
+            head[..13].copy_from_slice(&flv::file_header(audio, video));
+            head_len = 13;
+            self.flv_out().header_done = true;
+        }
+        let size = body.len() as u32;
+        head[head_len..head_len + 11].copy_from_slice(&flv::tag_header(tag_type, size, ts));
+        Ok(Pending {
+            head,
+            head_len: head_len + 11,
+            body,
+            tail: flv::prev_tag_size(size),
+            off: 0,
+        })
+    }
+
+    /// Metadata and sequence headers go out at the current position; before
+    /// the first ring tag has fixed the rebase origin, that is 0.
+    fn prelude_ts(&self) -> u32 {
+        match (self.mode, self.origin) {
+            (TimestampMode::Absolute, _) => self.floor as u32,
+            (TimestampMode::Rebase, Some(origin)) => self.floor.saturating_sub(origin) as u32,
+            (TimestampMode::Rebase, None) => 0,
+        }
+    }
+
+    fn out_ts(&mut self, ts: u64) -> u32 {
+        let t = ts.max(self.floor);
+        self.floor = t;
+        let origin = *self.origin.get_or_insert(t);
+        match self.mode {
+            TimestampMode::Rebase => (t - origin) as u32,
+            TimestampMode::Absolute => t as u32,
+        }
+    }
+
+    /// Moves to the next tag to hand out.
+    fn advance(&mut self) -> Result<Src, Error> {
+        self.held = None;
+        self.check_open()?;
+        loop {
+            if let Some(e) = self.prelude.pop() {
+                let ts = self.prelude_ts();
+                self.count(e.data.len());
+                self.held = Some(e);
+                return Ok(Src::Held(ts));
+            }
+            // The fast path: a filled slot of the pinned segment.
+            let mut found = None;
+            if let Some(e) = self.seg.as_deref().and_then(|s| s.get(self.seq)) {
+                found = Some((e.ts, e.data.len(), e.is_video_frame(), e.is_keyframe()));
+            }
+            match found {
+                Some((ts, len, video_frame, key)) => {
+                    let seq = self.seq;
+                    self.seq += 1;
+                    if video_frame && self.need_keyframe {
+                        if !key {
+                            self.stats.tags_dropped += 1;
+                            continue;
+                        }
+                        self.need_keyframe = false;
+                    }
+                    let ts = self.out_ts(ts);
+                    self.count(len);
+                    return Ok(Src::Ring(seq, ts));
+                }
+                None => self.refill()?,
+            }
+        }
+    }
+
+    /// Counts one tag handed out, and mirrors the counters where the
+    /// stream's stats and stall check can see them.
+    #[inline]
+    fn count(&mut self, len: usize) {
+        self.stats.tags_out += 1;
+        self.stats.bytes_out += len as u64;
+        let n = &self.notifier;
+        n.pos.store(self.seq, Ordering::Relaxed);
+        n.tags_out.store(self.stats.tags_out, Ordering::Relaxed);
+        n.bytes_out.store(self.stats.bytes_out, Ordering::Relaxed);
+        n.tags_dropped.store(self.stats.tags_dropped, Ordering::Relaxed);
+    }
+
+    /// `Eof` once ended; `Expired` once the stall check expired this player
+    /// (it then lets go of what it pinned).
+    #[inline]
+    fn check_open(&mut self) -> Result<(), Error> {
+        if self.eof {
+            return Err(Error::Eof);
+        }
+        if self.notifier.expired.load(Ordering::Relaxed) {
+            self.seg = None;
+            self.prelude = Vec::new();
+            return Err(Error::Expired);
+        }
+        Ok(())
+    }
+
+    /// Whether a read would find something, without consuming it.
+    fn poll(&mut self) -> Result<(), Error> {
+        self.check_open()?;
+        loop {
+            if !self.prelude.is_empty()
+                || self.seg.as_deref().is_some_and(|s| s.get(self.seq).is_some())
+            {
+                return Ok(());
+            }
+            self.refill()?;
+        }
+    }
+
+    /// The slow path, under the stream lock: end of stream, falling behind,
+    /// the next segment, or arming the notifier. `Ok` means something can be
+    /// read now.
+    fn refill(&mut self) -> Result<(), Error> {
+        let stream = self.stream.clone();
+        let mut fire = Vec::new();
+        let dropped = self.stats.tags_dropped;
+        let result = {
+            let mut st = lock(&stream.state);
+            self.refill_locked(&mut st, &stream, &mut fire)
+        };
+        // This player is reading: it learns the news from this call's
+        // result. Firing its own callback here would run it inside a call
+        // on the same player.
+        fire.retain(|n| !Arc::ptr_eq(n, &self.notifier));
+        fire_all(&mut fire);
+        if self.stats.tags_dropped != dropped && crate::log::enabled(crate::log::Level::Debug) {
+            log!(
+                Debug,
+                "stream {}: player {} fell behind, skipped {} tags",
+                stream.key(),
+                self.notifier.id,
+                self.stats.tags_dropped - dropped
+            );
+        }
+        result
+    }
+
+    fn refill_locked(
+        &mut self,
+        st: &mut State,
+        stream: &Stream,
+        fire: &mut Vec<Arc<Notifier>>,
+    ) -> Result<(), Error> {
+        let write_seq = st.ring.write_seq();
+        let now = stream.now();
+        // How long this player still waits for a republish, if it waits.
+        let mut wait_left = None;
+        if self.epoch == st.epoch && self.seq >= write_seq {
+            if let Some(remaining) = st.wait_remaining(now) {
+                let waited = (st.wait_ms as u64).saturating_sub(remaining);
+                if remaining == 0 {
+                    st.end_epoch(&stream.cfg);
+                    st.take_waiters(fire);
+                } else if waited >= self.wait_ms as u64 {
+                    // This player asked for a shorter wait than the stream's.
+                    return Err(self.end());
+                } else {
+                    wait_left = Some(remaining.min(self.wait_ms as u64 - waited));
+                }
+            }
+        }
+        let front = st.ring.front_seq();
+        if self.epoch != st.epoch {
+            let end = st.end_of(self.epoch).unwrap_or(self.seq);
+            if self.seq >= end || self.seq < front {
+                return Err(self.end());
+            }
+        } else if self.seq < front {
+            self.skip_forward(st);
+        } else if self.seq < write_seq {
+            let lag = st
+                .last_ts()
+                .zip(st.ring.ts_of(self.seq))
+                .map_or(0, |(newest, ts)| newest.saturating_sub(ts));
+            let newer_key = st.gop.as_ref().is_some_and(|g| g.start > self.seq);
+            if lag > stream.cfg.max_lag_ms as u64 && newer_key {
+                self.skip_forward(st);
+            }
+        }
+        match st.ring.segment_for(self.seq) {
+            Some(seg) => {
+                if !self.seg.as_ref().is_some_and(|s| Arc::ptr_eq(s, seg)) {
+                    self.seg = Some(seg.clone());
+                }
+            }
+            None => self.seg = None,
+        }
+        if !self.prelude.is_empty() || (self.seq < write_seq && self.seg.is_some()) {
+            return Ok(());
+        }
+        // Nothing to read: arm.
+        self.recheck_ms = wait_left;
+        self.notifier.arm();
+        if !self.notifier.queued.swap(true, Ordering::Relaxed) {
+            st.waiters.push(self.notifier.clone());
+        }
+        Err(Error::Again)
+    }
+
+    /// The stream is over for this player: EOF from now on.
+    fn end(&mut self) -> Error {
+        self.eof = true;
+        self.seg = None;
+        self.notifier.ended.store(true, Ordering::Relaxed);
+        Error::Eof
+    }
+
+    /// Skips to the newest keyframe (or the live edge), with the sequence
+    /// headers again.
+    fn skip_forward(&mut self, st: &State) {
+        let (target, audio_sh, video_sh) = match &st.gop {
+            Some(g) if g.start > self.seq => (g.start, g.audio_sh.clone(), g.video_sh.clone()),
+            _ => (st.ring.write_seq(), st.audio_sh.clone(), st.video_sh.clone()),
+        };
+        self.stats.tags_dropped += target.saturating_sub(self.seq);
+        self.seq = target;
+        self.seg = None;
+        self.need_keyframe = true;
+        // Metadata not handed out yet (a skip before the first read) stays
+        // first in line; sequence headers are the current ones.
+        let metadata = self
+            .prelude
+            .drain(..)
+            .find(|e| e.flags & flv::FLAG_METADATA != 0);
+        self.prelude.extend(video_sh);
+        self.prelude.extend(audio_sh);
+        self.prelude.extend(metadata);
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        // After this, the callback is not running and never runs again.
+        self.notifier.set_callback(None);
+        {
+            let mut st = lock(&self.stream.state);
+            if self.notifier.queued.swap(false, Ordering::Relaxed) {
+                let me = &self.notifier;
+                st.waiters.retain(|n| !Arc::ptr_eq(n, me));
+            }
+            st.unregister(&self.notifier);
+        }
+        self.stream.player_left();
+    }
+}
+
+impl std::fmt::Debug for Player {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Player")
+            .field("stream", &self.stream.key())
+            .field("seq", &self.seq)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,217 @@
+//! The publishing side of a stream.
+//!
+//! A `Publisher` is the stream's single writer. Each push stores the tag once
+//! in the stream's ring (O(1) whatever the number of players) and wakes the
+//! players that were waiting, after the stream lock is released. Dropping the
+//! publisher is the unpublish, graceful or abrupt alike.
+//!
+//! ```
+//! use livehub::Hub;
+//! let hub = Hub::new(Default::default());
+//! let stream = hub.stream("live/flv").unwrap();
+//! let mut publisher = stream.publish().unwrap();
+//! let mut player = stream.play(Default::default()).unwrap();
+//! // An FLV byte stream, in any chunking: header, PreviousTagSize0, one audio tag.
+//! let mut flv = vec![b'F', b'L', b'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0];
+//! flv.extend_from_slice(&[8, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0x2f, 0x01, 0, 0, 0, 13]);
+//! for chunk in flv.chunks(5) {
+//!     publisher.push_flv(chunk).unwrap();
+//! }
+//! assert_eq!(player.read().unwrap().data, &[0x2f, 0x01]);
+//! ```
+
+use crate::error::Error;
+use crate::flv::{self, Demuxer, FlvError, RawTag};
+use crate::notify::{fire_all, Notifier};
+use crate::stream::{PubState, Stream};
+use crate::sync::{lock, Arc};
+use bytes::Bytes;
+
+/// The single writer of a stream. See the [module docs](self).
+pub struct Publisher {
+    stream: Arc<Stream>,
+    id: u64,
+    demuxer: Option<Demuxer>,
+    /// Tags demuxed from one `push_flv` call, stored under one lock.
+    batch: Vec<RawTag>,
+    /// Notifiers taken from the stream, fired after the lock is released.
+    fire: Vec<Arc<Notifier>>,
+}
+
+fn flv_error(e: FlvError) -> Error {
+    match e {
+        FlvError::TooLarge => Error::TooLarge,
+        _ => Error::Flv,
+    }
+}
+
+impl Publisher {
+    pub(crate) fn new(stream: Arc<Stream>, id: u64) -> Publisher {
+        Publisher {
+            stream,
+            id,
+            demuxer: None,
+            batch: Vec::new(),
+            fire: Vec::new(),
+        }
+    }
+
+    /// The stream this publisher feeds.
+    pub fn stream(&self) -> &Arc<Stream> {
+        &self.stream
+    }
+
+    /// Pushes one tag; `data` is the tag body (FLV tag header excluded) and
+    /// is copied once.
+    ///
+    /// Errors: [`Error::InvalidArg`] for a tag type other than 8, 9 or 18,
+    /// [`Error::TooLarge`] over `max_tag_size`, [`Error::Flv`] for a body too
+    /// short to classify, [`Error::Closed`] once this publisher was
+    /// unpublished or the stream removed. On error nothing is stored and the
+    /// stream and its players carry on.
+    pub fn push_tag(&mut self, tag_type: u8, timestamp: u32, data: &[u8]) -> Result<(), Error> {
+        self.check_size(data.len())?;
+        self.push_bytes(tag_type, timestamp, Bytes::copy_from_slice(data))
+    }
+
+    /// [`push_tag`](Self::push_tag) without the copy, for payloads already
+    /// in a `Bytes`.
+    pub fn push_bytes(&mut self, tag_type: u8, timestamp: u32, data: Bytes) -> Result<(), Error> {
+        self.check_size(data.len())?;
+        let (data, info) = classify(tag_type, data).map_err(|e| match e {
+            FlvError::ReservedType => Error::InvalidArg,
+            other => flv_error(other),
+        })?;
+        let stream = self.stream.clone();
+        let now = stream.now();
+        {
+            let mut st = lock(&stream.state);
+            self.check_active(&mut st.publisher, now)?;
+            st.append(tag_type, timestamp, data, info, &stream.cfg);
+            st.take_waiters(&mut self.fire);
+        }
+        fire_all(&mut self.fire);
+        Ok(())
+    }
+
+    /// Pushes a raw FLV byte stream (file header first), in any chunking:
+    /// bytes of an incomplete tag are kept until the rest arrives, and every
+    /// chunking of the same bytes stores the same tags.
+    ///
+    /// Bad input never ends the stream: whatever the result, the tags of
+    /// this call that could be read are stored, and attached players keep
+    /// receiving what is pushed next. Policy per case (details on
+    /// [`flv::Demuxer`]):
+    ///
+    /// | Input | Result | Policy |
+    /// |---|---|---|
+    /// | signature other than `"FLV"` | [`Error::Flv`] | byte stream rejected |
+    /// | version other than 1 | [`Error::Flv`] | byte stream rejected |
+    /// | header DataOffset below 9 or above 9 + 65535 | [`Error::Flv`] | byte stream rejected (one in between: the extra bytes are skipped) |
+    /// | tag data size over `max_tag_size` | [`Error::TooLarge`] | byte stream rejected, after storing the tags before it |
+    /// | PreviousTagSize mismatch (still a size, header plausible) | [`Error::Flv`] | reported only: the tag is stored |
+    /// | reserved tag type (not 8, 9, 18) | [`Error::Flv`] | that tag skipped |
+    /// | filter (encryption) bit 0x20 set | [`Error::Flv`] | that tag skipped |
+    /// | body too short to classify (e.g. AVC under 5 bytes, empty audio) | [`Error::Flv`] | that tag skipped |
+    /// | garbage between tags (framing lost) | [`Error::Flv`] | garbage dropped, resynchronised on the next tag; garbage right after a PreviousTagSize also costs the tag after it |
+    /// | truncated tag | `Ok(())` | buffered until the rest arrives |
+    /// | a new file header after a tag (encoder restart) | `Ok(())` | byte stream restarted |
+    ///
+    /// A rejection is sticky: every later `push_flv` of this publisher
+    /// returns the same error and stores nothing, while
+    /// [`push_tag`](Self::push_tag) still works. A server should drop the
+    /// connection; the publisher that replaces it starts a new byte stream.
+    /// The other errors are returned by the call in which they are detected
+    /// (with several in one call, the first); the next calls succeed again.
+    /// [`Error::Closed`] once this publisher was unpublished or the stream
+    /// removed (nothing is stored).
+    pub fn push_flv(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let max = self.stream.cfg.max_tag_size;
+        let demuxer = self.demuxer.get_or_insert_with(|| Demuxer::new(max));
+        let batch = &mut self.batch;
+        let demuxed = demuxer.feed(bytes, |tag| batch.push(tag));
+        let mut first_error = demuxed.err().map(flv_error);
+        if self.batch.is_empty() {
+            return first_error.map_or(Ok(()), Err);
+        }
+        let stream = self.stream.clone();
+        let now = stream.now();
+        {
+            let mut st = lock(&stream.state);
+            if let Err(e) = self.check_active(&mut st.publisher, now) {
+                self.batch.clear();
+                return Err(e);
+            }
+            for tag in self.batch.drain(..) {
+                match classify(tag.tag_type, tag.data) {
+                    Ok((data, info)) => {
+                        st.append(tag.tag_type, tag.timestamp, data, info, &stream.cfg)
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(flv_error(e));
+                    }
+                }
+            }
+            st.take_waiters(&mut self.fire);
+        }
+        fire_all(&mut self.fire);
+        first_error.map_or(Ok(()), Err)
+    }
+
+    fn check_size(&self, len: usize) -> Result<(), Error> {
+        if len > self.stream.cfg.max_tag_size as usize {
+            Err(Error::TooLarge)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether this publisher still owns the stream; refreshes its liveness.
+    fn check_active(&self, state: &mut PubState, now: u64) -> Result<(), Error> {
+        match state {
+            PubState::Active { id, last_push_ms } if *id == self.id => {
+                *last_push_ms = now;
+                Ok(())
+            }
+            _ => Err(Error::Closed),
+        }
+    }
+}
+
+/// Classifies a tag and strips a leading `@setDataFrame` from metadata.
+fn classify(tag_type: u8, data: Bytes) -> Result<(Bytes, flv::TagInfo), FlvError> {
+    let info = flv::classify(tag_type, &data)?;
+    let data = if info.flags & flv::FLAG_METADATA != 0 {
+        flv::strip_set_data_frame(&data).unwrap_or(data)
+    } else {
+        data
+    };
+    Ok((data, info))
+}
+
+impl Drop for Publisher {
+    /// The unpublish: players wait `republish_wait_ms` for a new publisher,
+    /// then see end of stream.
+    fn drop(&mut self) {
+        let stream = self.stream.clone();
+        let now = stream.now();
+        {
+            let mut st = lock(&stream.state);
+            if matches!(st.publisher, PubState::Active { id, .. } if id == self.id) {
+                st.publisher = PubState::Waiting { since_ms: now };
+                st.expire_wait(now, &stream.cfg);
+                st.take_waiters(&mut self.fire);
+            }
+        }
+        fire_all(&mut self.fire);
+    }
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("stream", &self.stream.key())
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,43 @@
+//! The synchronisation primitives the core is built on.
+//!
+//! Normal builds use `std`; `RUSTFLAGS="--cfg loom"` swaps in loom's models so
+//! that `tests/loom.rs` can explore every interleaving of the refcount, ring
+//! cursor and notification protocols with the very code that ships.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(loom)]
+pub use loom::sync::Arc;
+#[cfg(loom)]
+pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(not(loom))]
+pub use std::sync::Arc;
+#[cfg(not(loom))]
+pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// Locks `m`, ignoring poisoning: every critical section in the core leaves
+/// its data consistent before anything that could panic, and the C boundary
+/// turns panics into `LIVEHUB_ERR_PANIC` rather than tearing the process down.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(loom)]
+pub(crate) type ThreadId = loom::thread::ThreadId;
+#[cfg(not(loom))]
+pub(crate) type ThreadId = std::thread::ThreadId;
+
+/// The id of the calling thread (a loom thread under loom).
+pub(crate) fn current_thread() -> ThreadId {
+    #[cfg(loom)]
+    {
+        loom::thread::current().id()
+    }
+    #[cfg(not(loom))]
+    {
+        std::thread::current().id()
+    }
+}
