@@ -460,6 +460,11 @@ impl Player {
         self.check_open()?;
         loop {
             if let Some(e) = self.prelude.pop() {
+                if self.prelude.is_empty() {
+                    // Give the allocation back: a player spends most of its
+                    // life without a prelude.
+                    self.prelude = Vec::new();
+                }
                 let ts = self.prelude_ts();
                 self.count(e.data.len());
                 self.held = Some(e);
