@@ -520,6 +520,48 @@ typedef struct livehub_stream_stats {
 } livehub_stream_stats;
 
 /**
+ * A publisher's counters, filled by `livehub_publisher_get_stats()`. Set
+ * `struct_size` as for `livehub_stream_stats`.
+ */
+typedef struct livehub_publisher_stats {
+    /**
+     * Set by the caller: the size of the struct it passes.
+     */
+    uint32_t struct_size;
+    /**
+     * LIVEHUB_OK while the FLV byte stream is accepted; once it was
+     * rejected (bad header, tag over `max_tag_size`), the code every later
+     * `livehub_publisher_push_flv()` returns: drop the connection.
+     */
+    livehub_result rejected;
+    /**
+     * Tags stored in the stream.
+     */
+    uint64_t tags_in;
+    /**
+     * Tag body bytes stored.
+     */
+    uint64_t bytes_in;
+    /**
+     * Tags refused or skipped (unknown or reserved type, encrypted, too
+     * short to classify, too large, garbage).
+     */
+    uint64_t tags_skipped;
+    /**
+     * PreviousTagSize fields that did not match (those tags were kept).
+     */
+    uint64_t prev_tag_size_mismatches;
+    /**
+     * Garbage bytes dropped while resynchronising on the next tag.
+     */
+    uint64_t bytes_discarded;
+    /**
+     * Bytes of an incomplete tag waiting for the rest.
+     */
+    uint64_t bytes_buffered;
+} livehub_publisher_stats;
+
+/**
  * One tag, as `livehub_player_read()` returns it: a borrowed view.
  *
  * Ownership: `data` points into memory owned by livehub (shared by every
@@ -959,6 +1001,27 @@ livehub_result livehub_publisher_push_tag(livehub_publisher *p,
  * `livehub_publisher_push_tag()`; LIVEHUB_ERR_PANIC.
  */
 livehub_result livehub_publisher_push_flv(livehub_publisher *p, const uint8_t *bytes, size_t size);
+
+/**
+ * Fills `*stats_out` with the publisher's counters and tells whether its
+ * FLV byte stream was rejected (`stats_out->rejected` != LIVEHUB_OK): a
+ * `livehub_publisher_push_flv()` result of LIVEHUB_ERR_FLV means either
+ * "one tag skipped, carry on" or "byte stream rejected"; this says which.
+ *
+ * Set `stats_out->struct_size = sizeof(livehub_publisher_stats)` first:
+ * livehub writes only what fits in it.
+ *
+ * Ownership: `p` is borrowed; `*stats_out` is caller memory, written only
+ * on LIVEHUB_OK.
+ *
+ * Threads: one at a time per publisher, like pushes.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `p` or `stats_out` is NULL;
+ * LIVEHUB_ERR_INVALID_ARG if `stats_out->struct_size` is smaller than 4;
+ * LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_publisher_get_stats(livehub_publisher *p,
+                                           livehub_publisher_stats *stats_out);
 
 /**
  * Unpublishes and frees the publisher; NULL does nothing. Players keep

@@ -54,7 +54,7 @@ pub use config::{Clock, Config, ManualClock, PlayOptions, SystemClock, Timestamp
 pub use error::Error;
 pub use hub::Hub;
 pub use notify::{Callback, Notifier};
-pub use player::{PlayerStats, Player, TagView};
-pub use publisher::Publisher;
+pub use player::{Player, PlayerStats, TagView};
+pub use publisher::{Publisher, PublisherStats};
 pub use stream::{PlayerState, Stream, StreamStats};
 pub use sync::Arc;

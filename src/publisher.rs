@@ -27,10 +27,31 @@ use crate::stream::{PubState, Stream};
 use crate::sync::{lock, Arc};
 use bytes::Bytes;
 
+/// What a publisher has pushed, and what its FLV input cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PublisherStats {
+    /// Tags stored in the stream.
+    pub tags_in: u64,
+    /// Tag body bytes stored.
+    pub bytes_in: u64,
+    /// Tags refused or skipped (bad type, encrypted, too short, garbage).
+    pub tags_skipped: u64,
+    /// PreviousTagSize fields that did not match (the tags were kept).
+    pub prev_tag_size_mismatches: u64,
+    /// Bytes of garbage dropped while resynchronising.
+    pub bytes_discarded: u64,
+    /// Bytes of an incomplete tag waiting for the rest.
+    pub bytes_buffered: u64,
+    /// The FLV byte stream was rejected: every later `push_flv` fails with
+    /// this error (`push_tag` still works).
+    pub rejected: Option<Error>,
+}
+
 /// The single writer of a stream. See the [module docs](self).
 pub struct Publisher {
     stream: Arc<Stream>,
     id: u64,
+    stats: PublisherStats,
     demuxer: Option<Demuxer>,
     /// Tags demuxed from one `push_flv` call, stored under one lock.
     batch: Vec<RawTag>,
@@ -50,6 +71,7 @@ impl Publisher {
         Publisher {
             stream,
             id,
+            stats: PublisherStats::default(),
             demuxer: None,
             batch: Vec::new(),
             fire: Vec::new(),
@@ -78,15 +100,23 @@ impl Publisher {
     /// in a `Bytes`.
     pub fn push_bytes(&mut self, tag_type: u8, timestamp: u32, data: Bytes) -> Result<(), Error> {
         self.check_size(data.len())?;
-        let (data, info) = classify(tag_type, data).map_err(|e| match e {
-            FlvError::ReservedType => Error::InvalidArg,
-            other => flv_error(other),
-        })?;
+        let (data, info) = match classify(tag_type, data) {
+            Ok(ok) => ok,
+            Err(e) => {
+                self.stats.tags_skipped += 1;
+                return Err(match e {
+                    FlvError::ReservedType => Error::InvalidArg,
+                    other => flv_error(other),
+                });
+            }
+        };
         let stream = self.stream.clone();
         let now = stream.now();
         {
             let mut st = lock(&stream.state);
             self.check_active(&mut st.publisher, now)?;
+            self.stats.tags_in += 1;
+            self.stats.bytes_in += data.len() as u64;
             st.append(tag_type, timestamp, data, info, &stream.cfg);
             st.take_waiters(&mut self.fire);
         }
@@ -145,9 +175,12 @@ impl Publisher {
             for tag in self.batch.drain(..) {
                 match classify(tag.tag_type, tag.data) {
                     Ok((data, info)) => {
+                        self.stats.tags_in += 1;
+                        self.stats.bytes_in += data.len() as u64;
                         st.append(tag.tag_type, tag.timestamp, data, info, &stream.cfg)
                     }
                     Err(e) => {
+                        self.stats.tags_skipped += 1;
                         first_error.get_or_insert(flv_error(e));
                     }
                 }
@@ -158,8 +191,22 @@ impl Publisher {
         first_error.map_or(Ok(()), Err)
     }
 
-    fn check_size(&self, len: usize) -> Result<(), Error> {
+    /// Counters so far, and whether the FLV byte stream was rejected.
+    pub fn stats(&self) -> PublisherStats {
+        let mut s = self.stats;
+        if let Some(d) = &self.demuxer {
+            s.tags_skipped += d.tags_skipped();
+            s.prev_tag_size_mismatches = d.prev_tag_size_mismatches();
+            s.bytes_discarded = d.bytes_discarded();
+            s.bytes_buffered = d.buffered() as u64;
+            s.rejected = d.failed().map(flv_error);
+        }
+        s
+    }
+
+    fn check_size(&mut self, len: usize) -> Result<(), Error> {
         if len > self.stream.cfg.max_tag_size as usize {
+            self.stats.tags_skipped += 1;
             Err(Error::TooLarge)
         } else {
             Ok(())

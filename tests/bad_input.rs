@@ -119,6 +119,7 @@ impl Fixture {
             vec![],
             "nothing from a rejected byte stream"
         );
+        assert_eq!(self.publisher.stats().rejected, Some(code));
         self.push_tags(next, next + 2);
         assert_eq!(self.read_frames(), expect(next, next + 2));
         assert!(self.stream.stats().publishing);
@@ -251,6 +252,13 @@ fn skipped_tag(type_byte: u8) {
         "type {type_byte:#x}"
     );
     assert_eq!(f.read_frames(), expect(1, 3), "only that tag is gone");
+    // The publisher's stats tell "skipped, carry on" from "rejected".
+    let st = f.publisher.stats();
+    assert_eq!(st.rejected, None);
+    // A tag with a plausible header is skipped as a tag; a type byte that
+    // cannot start a tag at all is dropped as garbage.
+    assert!(st.tags_skipped == 1 || st.bytes_discarded > 0, "{st:?}");
+    assert_eq!(st.tags_in, 5 + 4);
     assert_eq!(f.publisher.push_flv(&frames(3, 4)), Ok(()));
     assert_eq!(f.read_frames(), expect(3, 4));
 }

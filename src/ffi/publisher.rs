@@ -133,6 +133,41 @@ pub extern "C" fn livehub_publisher_push_flv(
     }
 }
 
+/// Fills `*stats_out` with the publisher's counters and tells whether its
+/// FLV byte stream was rejected (`stats_out->rejected` != LIVEHUB_OK): a
+/// `livehub_publisher_push_flv()` result of LIVEHUB_ERR_FLV means either
+/// "one tag skipped, carry on" or "byte stream rejected"; this says which.
+///
+/// Set `stats_out->struct_size = sizeof(livehub_publisher_stats)` first:
+/// livehub writes only what fits in it.
+///
+/// Ownership: `p` is borrowed; `*stats_out` is caller memory, written only
+/// on LIVEHUB_OK.
+///
+/// Threads: one at a time per publisher, like pushes.
+///
+/// Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `p` or `stats_out` is NULL;
+/// LIVEHUB_ERR_INVALID_ARG if `stats_out->struct_size` is smaller than 4;
+/// LIVEHUB_ERR_PANIC.
+#[no_mangle]
+pub extern "C" fn livehub_publisher_get_stats(
+    p: *mut livehub_publisher,
+    stats_out: *mut super::stats::livehub_publisher_stats,
+) -> livehub_result {
+    ffi_panic_boundary! {
+        super::handle::check_non_null!(p, stats_out);
+        let publisher: &mut Publisher = mut_or_null!(p);
+        let stats = super::stats::livehub_publisher_stats::from_core(&publisher.stats());
+        // SAFETY: `stats_out` is non-NULL (checked) and, by the caller's
+        // contract, a `livehub_publisher_stats` valid for its `struct_size`.
+        if unsafe { super::stats::write_prefix(stats_out, &stats) } {
+            super::result::LIVEHUB_OK
+        } else {
+            super::result::LIVEHUB_ERR_INVALID_ARG
+        }
+    }
+}
+
 /// Unpublishes and frees the publisher; NULL does nothing. Players keep
 /// reading what was published, then wait up to `republish_wait_ms` for a
 /// new publisher before they get LIVEHUB_EOF. Waiting players are notified

@@ -1,6 +1,7 @@
 //! The plain `#[repr(C)]` statistics views and their copy-out helper.
 
-use crate::{PlayerState, PlayerStats, StreamStats};
+use super::result::{from_error, livehub_result, LIVEHUB_OK};
+use crate::{PlayerState, PlayerStats, PublisherStats, StreamStats};
 use std::ffi::c_char;
 
 /// `livehub_stream_stats.publisher_state`: no publisher.
@@ -90,6 +91,47 @@ pub struct livehub_player_stats {
     pub tags_dropped: u64,
     /// How far the next tag to read is behind the newest, in ms.
     pub lag_ms: u64,
+}
+
+/// A publisher's counters, filled by `livehub_publisher_get_stats()`. Set
+/// `struct_size` as for `livehub_stream_stats`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct livehub_publisher_stats {
+    /// Set by the caller: the size of the struct it passes.
+    pub struct_size: u32,
+    /// LIVEHUB_OK while the FLV byte stream is accepted; once it was
+    /// rejected (bad header, tag over `max_tag_size`), the code every later
+    /// `livehub_publisher_push_flv()` returns: drop the connection.
+    pub rejected: livehub_result,
+    /// Tags stored in the stream.
+    pub tags_in: u64,
+    /// Tag body bytes stored.
+    pub bytes_in: u64,
+    /// Tags refused or skipped (unknown or reserved type, encrypted, too
+    /// short to classify, too large, garbage).
+    pub tags_skipped: u64,
+    /// PreviousTagSize fields that did not match (those tags were kept).
+    pub prev_tag_size_mismatches: u64,
+    /// Garbage bytes dropped while resynchronising on the next tag.
+    pub bytes_discarded: u64,
+    /// Bytes of an incomplete tag waiting for the rest.
+    pub bytes_buffered: u64,
+}
+
+impl livehub_publisher_stats {
+    pub(crate) fn from_core(s: &PublisherStats) -> livehub_publisher_stats {
+        livehub_publisher_stats {
+            struct_size: std::mem::size_of::<livehub_publisher_stats>() as u32,
+            rejected: s.rejected.map_or(LIVEHUB_OK, from_error),
+            tags_in: s.tags_in,
+            bytes_in: s.bytes_in,
+            tags_skipped: s.tags_skipped,
+            prev_tag_size_mismatches: s.prev_tag_size_mismatches,
+            bytes_discarded: s.bytes_discarded,
+            bytes_buffered: s.bytes_buffered,
+        }
+    }
 }
 
 /// Copies `s` into a C text field, truncated at a character boundary and
