@@ -221,7 +221,11 @@ impl Player {
             let id = st.players_total;
             let (seq, audio_sh, video_sh) = match &st.gop {
                 Some(g) => (g.start, g.audio_sh.clone(), g.video_sh.clone()),
-                None => (st.ring.write_seq(), st.audio_sh.clone(), st.video_sh.clone()),
+                None => (
+                    st.ring.write_seq(),
+                    st.audio_sh.clone(),
+                    st.video_sh.clone(),
+                ),
             };
             // Joining at a keyframe: that keyframe is 0. At the live edge:
             // the first ring tag will be (origin stays unknown till then).
@@ -360,7 +364,11 @@ impl Player {
     /// until the next call on this player. Returns the slice count, or the
     /// error of [`read`](Self::read) when there is nothing;
     /// [`Error::Buffer`] when `max_slices < 3`.
-    pub fn read_iov(&mut self, max_slices: usize, mut emit: impl FnMut(&[u8])) -> Result<usize, Error> {
+    pub fn read_iov(
+        &mut self,
+        max_slices: usize,
+        mut emit: impl FnMut(&[u8]),
+    ) -> Result<usize, Error> {
         if max_slices < 3 {
             return Err(Error::Buffer);
         }
@@ -414,7 +422,9 @@ impl Player {
             Src::Held(ts) => (self.held.as_ref(), ts),
             Src::Ring(seq, ts) => (self.seg.as_deref().and_then(|s| s.get(seq)), ts),
         };
-        let (tag_type, body) = entry.map(|e| (e.tag_type, e.data.clone())).ok_or(Error::Again)?;
+        let (tag_type, body) = entry
+            .map(|e| (e.tag_type, e.data.clone()))
+            .ok_or(Error::Again)?;
         let mut head = [0u8; 24];
         let mut head_len = 0;
         if !self.flv.as_ref().is_some_and(|o| o.header_done) {
@@ -505,7 +515,8 @@ impl Player {
         n.pos.store(self.seq, Ordering::Relaxed);
         n.tags_out.store(self.stats.tags_out, Ordering::Relaxed);
         n.bytes_out.store(self.stats.bytes_out, Ordering::Relaxed);
-        n.tags_dropped.store(self.stats.tags_dropped, Ordering::Relaxed);
+        n.tags_dropped
+            .store(self.stats.tags_dropped, Ordering::Relaxed);
     }
 
     /// `Eof` once ended; `Expired` once the stall check expired this player
@@ -528,7 +539,10 @@ impl Player {
         self.check_open()?;
         loop {
             if !self.prelude.is_empty()
-                || self.seg.as_deref().is_some_and(|s| s.get(self.seq).is_some())
+                || self
+                    .seg
+                    .as_deref()
+                    .is_some_and(|s| s.get(self.seq).is_some())
             {
                 return Ok(());
             }
@@ -639,7 +653,11 @@ impl Player {
     fn skip_forward(&mut self, st: &State) {
         let (target, audio_sh, video_sh) = match &st.gop {
             Some(g) if g.start > self.seq => (g.start, g.audio_sh.clone(), g.video_sh.clone()),
-            _ => (st.ring.write_seq(), st.audio_sh.clone(), st.video_sh.clone()),
+            _ => (
+                st.ring.write_seq(),
+                st.audio_sh.clone(),
+                st.video_sh.clone(),
+            ),
         };
         self.stats.tags_dropped += target.saturating_sub(self.seq);
         self.seq = target;

@@ -82,7 +82,6 @@ impl Segment {
         let i = seq.checked_sub(self.base)?;
         self.slots.get(usize::try_from(i).ok()?)?.get()
     }
-
 }
 
 /// Bookkeeping the stream keeps per retained segment.
@@ -132,7 +131,6 @@ impl Ring {
     pub fn retained_tags(&self) -> u64 {
         self.tags
     }
-
 
     /// Appends a tag; returns its sequence number.
     pub fn push(&mut self, entry: Entry) -> u64 {

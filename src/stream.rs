@@ -19,11 +19,11 @@ use crate::codec::{self, AudioInfo, VideoInfo};
 use crate::config::{Config, PlayOptions};
 use crate::error::Error;
 use crate::flv::{self, TagInfo};
+use crate::log::log;
 use crate::notify::{dequeue_all, fire_all, Notifier};
 use crate::player::Player;
 use crate::publisher::Publisher;
 use crate::ring::{Entry, Ring, FLAG_VIDEO_FRAME};
-use crate::log::log;
 use crate::sync::{lock, Arc, AtomicUsize, Mutex, Ordering};
 use crate::timestamp::Timeline;
 use bytes::Bytes;
@@ -182,7 +182,11 @@ impl State {
             Some((s, b)) if *s == sec => *b += size,
             _ => self.rate.push_back((sec, size)),
         }
-        while self.rate.front().is_some_and(|&(s, _)| s + RATE_WINDOW_S < sec) {
+        while self
+            .rate
+            .front()
+            .is_some_and(|&(s, _)| s + RATE_WINDOW_S < sec)
+        {
             self.rate.pop_front();
         }
     }
@@ -282,7 +286,9 @@ impl State {
     /// Returns whether it did.
     pub fn expire_wait(&mut self, now: u64, cfg: &Config) -> bool {
         match self.publisher {
-            PubState::Waiting { since_ms } if now.saturating_sub(since_ms) >= self.wait_ms as u64 => {
+            PubState::Waiting { since_ms }
+                if now.saturating_sub(since_ms) >= self.wait_ms as u64 =>
+            {
                 self.end_epoch(cfg);
                 true
             }
@@ -574,10 +580,21 @@ impl Stream {
         };
         fire_all(&mut fire);
         if cut_publisher {
-            log!(Warn, "stream {}: publisher silent for {} ms, unpublished", self.key, cfg.publisher_idle_timeout_ms);
+            log!(
+                Warn,
+                "stream {}: publisher silent for {} ms, unpublished",
+                self.key,
+                cfg.publisher_idle_timeout_ms
+            );
         }
         if expired > 0 {
-            log!(Warn, "stream {}: {} player(s) expired after not reading for {} ms", self.key, expired, cfg.player_idle_timeout_ms);
+            log!(
+                Warn,
+                "stream {}: {} player(s) expired after not reading for {} ms",
+                self.key,
+                expired,
+                cfg.player_idle_timeout_ms
+            );
         }
         reap
     }
@@ -641,7 +658,11 @@ impl Stream {
         json::num(out, "tags_in", st.tags_in);
         json::num(out, "bytes_in", st.bytes_in);
         let active = matches!(st.publisher, PubState::Active { .. });
-        json::num(out, "bitrate_kbps", if active { st.bitrate_kbps() } else { 0 });
+        json::num(
+            out,
+            "bitrate_kbps",
+            if active { st.bitrate_kbps() } else { 0 },
+        );
         json::num(out, "players", st.players.len() as u64);
         json::num(out, "players_total", st.players_total);
         json::num(out, "gop_tags", st.gop.as_ref().map_or(0, |g| g.tags));

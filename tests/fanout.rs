@@ -13,7 +13,9 @@ fn hub() -> Hub {
 fn every_player_gets_every_tag_in_order() {
     let hub = hub();
     let s = hub.stream("live/a").unwrap();
-    let mut players: Vec<_> = (0..5).map(|_| s.play(Default::default()).unwrap()).collect();
+    let mut players: Vec<_> = (0..5)
+        .map(|_| s.play(Default::default()).unwrap())
+        .collect();
     let mut p = s.publish().unwrap();
     start(&mut p, 0);
     push_av(&mut p, 0, 100, 25, 0);
@@ -23,8 +25,15 @@ fn every_player_gets_every_tag_in_order() {
         assert_eq!(tags.len(), 3 + 200);
         assert_eq!(tags[0].flags, flv::FLAG_METADATA);
         // @setDataFrame is stripped: the body starts with the onMetaData string.
-        assert_eq!(&tags[0].data[..13], &[0x02, 0, 10, b'o', b'n', b'M', b'e', b't', b'a', b'D', b'a', b't', b'a']);
-        let frames: Vec<u32> = tags.iter().filter(|t| t.tag_type == VIDEO).filter_map(frame_no).collect();
+        assert_eq!(
+            &tags[0].data[..13],
+            &[0x02, 0, 10, b'o', b'n', b'M', b'e', b't', b'a', b'D', b'a', b't', b'a']
+        );
+        let frames: Vec<u32> = tags
+            .iter()
+            .filter(|t| t.tag_type == VIDEO)
+            .filter_map(frame_no)
+            .collect();
         assert_eq!(frames, (0..100).collect::<Vec<_>>());
         assert!(tags.windows(2).all(|w| w[0].ts <= w[1].ts));
     }
@@ -40,11 +49,20 @@ fn late_joiner_gets_metadata_headers_then_keyframe() {
     let mut late = s.play(Default::default()).unwrap();
     let (tags, _) = drain(&mut late);
     assert_eq!(tags[0].flags, flv::FLAG_METADATA);
-    assert_eq!((tags[1].tag_type, tags[1].flags), (AUDIO, flv::FLAG_SEQUENCE_HEADER));
-    assert_eq!((tags[2].tag_type, tags[2].flags), (VIDEO, flv::FLAG_SEQUENCE_HEADER));
+    assert_eq!(
+        (tags[1].tag_type, tags[1].flags),
+        (AUDIO, flv::FLAG_SEQUENCE_HEADER)
+    );
+    assert_eq!(
+        (tags[2].tag_type, tags[2].flags),
+        (VIDEO, flv::FLAG_SEQUENCE_HEADER)
+    );
     assert_eq!(tags[3].flags, flv::FLAG_KEYFRAME);
     assert_eq!(frame_no(&tags[3]), Some(25));
-    assert!(tags[..4].iter().all(|t| t.ts == 0), "rebased: the join point is 0");
+    assert!(
+        tags[..4].iter().all(|t| t.ts == 0),
+        "rebased: the join point is 0"
+    );
     assert_eq!(tags.len(), 3 + 2 * 12);
     push_av(&mut p, t, 1, 25, 37);
     let (more, _) = drain(&mut late);
@@ -105,9 +123,15 @@ fn stalled_player_skips_to_newest_keyframe_and_counts() {
     }
     let (tags, _) = drain(&mut slow);
     // It read its pinned segment, then jumped: sequence headers, keyframe.
-    let jump = tags.iter().position(|t| t.flags == flv::FLAG_SEQUENCE_HEADER && t.ts > 0).unwrap();
+    let jump = tags
+        .iter()
+        .position(|t| t.flags == flv::FLAG_SEQUENCE_HEADER && t.ts > 0)
+        .unwrap();
     assert_eq!(tags[jump].tag_type, AUDIO);
-    assert_eq!((tags[jump + 1].tag_type, tags[jump + 1].flags), (VIDEO, flv::FLAG_SEQUENCE_HEADER));
+    assert_eq!(
+        (tags[jump + 1].tag_type, tags[jump + 1].flags),
+        (VIDEO, flv::FLAG_SEQUENCE_HEADER)
+    );
     assert_eq!(tags[jump + 2].flags, flv::FLAG_KEYFRAME);
     assert!(frame_no(&tags[jump + 2]).unwrap() >= 29 * 50 - 50);
     let st = slow.stats();
@@ -119,7 +143,11 @@ fn stalled_player_skips_to_newest_keyframe_and_counts() {
 
 #[test]
 fn memory_is_bounded_without_keyframes() {
-    let cfg = Config { gop_max_frames: 100, gop_max_bytes: 1 << 20, ..Default::default() };
+    let cfg = Config {
+        gop_max_frames: 100,
+        gop_max_bytes: 1 << 20,
+        ..Default::default()
+    };
     let hub = Hub::new(cfg);
     let s = hub.stream("live/nokey").unwrap();
     let mut p = s.publish().unwrap();
@@ -131,17 +159,26 @@ fn memory_is_bounded_without_keyframes() {
     }
     let mut late = s.play(Default::default()).unwrap();
     let (tags, _) = drain(&mut late);
-    assert!(tags.is_empty(), "no keyframe: a joiner starts at the live edge");
+    assert!(
+        tags.is_empty(),
+        "no keyframe: a joiner starts at the live edge"
+    );
     let retained = s.stats().retained_tags;
     assert!(retained <= 200 + 64, "{retained}");
 }
 
 #[test]
 fn timestamps_absolute_and_monotonic_across_republish() {
-    let cfg = Config { republish_wait_ms: 60_000, ..Default::default() };
+    let cfg = Config {
+        republish_wait_ms: 60_000,
+        ..Default::default()
+    };
     let hub = Hub::new(cfg);
     let s = hub.stream("live/a").unwrap();
-    let opts = PlayOptions { timestamps: TimestampMode::Absolute, ..Default::default() };
+    let opts = PlayOptions {
+        timestamps: TimestampMode::Absolute,
+        ..Default::default()
+    };
     let mut abs = s.play(opts).unwrap();
     let mut rebased = s.play(Default::default()).unwrap();
     let mut p = s.publish().unwrap();
@@ -159,7 +196,10 @@ fn timestamps_absolute_and_monotonic_across_republish() {
     assert_eq!(r[0].ts, 0);
     assert!(r.windows(2).all(|w| w[0].ts <= w[1].ts));
     // The new publisher's headers come before its first frame.
-    let second = r.iter().rposition(|t| t.flags == flv::FLAG_SEQUENCE_HEADER && t.tag_type == VIDEO).unwrap();
+    let second = r
+        .iter()
+        .rposition(|t| t.flags == flv::FLAG_SEQUENCE_HEADER && t.tag_type == VIDEO)
+        .unwrap();
     assert!(second > 3);
     assert_eq!(r[second + 1].flags, flv::FLAG_KEYFRAME);
 }
@@ -193,7 +233,9 @@ fn flv_bytes_by_read_iov(pl: &mut livehub::Player, max: usize) -> Vec<u8> {
 fn read_flv_and_read_iov_produce_the_same_valid_byte_stream() {
     let hub = hub();
     let s = hub.stream("live/a").unwrap();
-    let mut readers: Vec<_> = (0..6).map(|_| s.play(Default::default()).unwrap()).collect();
+    let mut readers: Vec<_> = (0..6)
+        .map(|_| s.play(Default::default()).unwrap())
+        .collect();
     let mut p = s.publish().unwrap();
     start(&mut p, 0);
     push_av(&mut p, 0, 60, 25, 0);
@@ -236,7 +278,8 @@ fn mixing_read_flv_and_read_iov_keeps_the_byte_stream_whole() {
     let mut buf = [0u8; 5];
     for round in 0.. {
         let r = if round % 2 == 0 {
-            b.read_flv(&mut buf).map(|n| mixed.extend_from_slice(&buf[..n]))
+            b.read_flv(&mut buf)
+                .map(|n| mixed.extend_from_slice(&buf[..n]))
         } else {
             b.read_iov(5, |sl| mixed.extend_from_slice(sl)).map(|_| ())
         };
@@ -263,16 +306,26 @@ fn bad_arguments_leave_the_stream_intact() {
     assert_eq!(pl.read_iov(2, |_| {}).err(), Some(Error::Buffer));
     let (tags, _) = drain(&mut pl);
     assert_eq!(tags.len(), 1);
-    let small = Hub::new(Config { max_tag_size: 10, ..Default::default() });
+    let small = Hub::new(Config {
+        max_tag_size: 10,
+        ..Default::default()
+    });
     let s2 = small.stream("x").unwrap();
     let mut p2 = s2.publish().unwrap();
-    assert_eq!(p2.push_tag(AUDIO, 0, &[0xaf; 11]).err(), Some(Error::TooLarge));
+    assert_eq!(
+        p2.push_tag(AUDIO, 0, &[0xaf; 11]).err(),
+        Some(Error::TooLarge)
+    );
 }
 
 #[test]
 fn republish_wait_then_eof_by_tick() {
     let clock = Arc::new(ManualClock::new(0));
-    let cfg = Config { republish_wait_ms: 5_000, clock: clock.clone(), ..Default::default() };
+    let cfg = Config {
+        republish_wait_ms: 5_000,
+        clock: clock.clone(),
+        ..Default::default()
+    };
     let hub = Hub::new(cfg);
     let s = hub.stream("live/a").unwrap();
     let mut pl = s.play(Default::default()).unwrap();
@@ -299,9 +352,17 @@ fn republish_wait_then_eof_by_tick() {
 #[test]
 fn play_option_shortens_the_republish_wait() {
     let clock = Arc::new(ManualClock::new(0));
-    let hub = Hub::new(Config { clock: clock.clone(), ..Default::default() });
+    let hub = Hub::new(Config {
+        clock: clock.clone(),
+        ..Default::default()
+    });
     let s = hub.stream("live/a").unwrap();
-    let mut quick = s.play(PlayOptions { republish_wait_ms: Some(100), ..Default::default() }).unwrap();
+    let mut quick = s
+        .play(PlayOptions {
+            republish_wait_ms: Some(100),
+            ..Default::default()
+        })
+        .unwrap();
     let mut patient = s.play(Default::default()).unwrap();
     drop(s.publish().unwrap());
     clock.advance(100);

@@ -45,7 +45,10 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
 
 #[test]
 fn srs_4143_second_player_survives_everything_else_going() {
-    let hub = Hub::new(Config { republish_wait_ms: 0, ..Default::default() });
+    let hub = Hub::new(Config {
+        republish_wait_ms: 0,
+        ..Default::default()
+    });
     let s = hub.stream("live/livestream").unwrap();
     let mut first = s.play(Default::default()).unwrap();
     let mut second = s.play(Default::default()).unwrap();
@@ -58,7 +61,7 @@ fn srs_4143_second_player_survives_everything_else_going() {
     drop(first); // the first player leaves
     drop(s);
     drop(hub); // the server tears the stream down
-    // The second player resumes: everything published, then end of stream.
+               // The second player resumes: everything published, then end of stream.
     let (tags, last) = drain(&mut second);
     assert_eq!((tags.len(), last), (63, Error::Eof));
 }
@@ -70,9 +73,15 @@ fn every_release_order_on_different_threads() {
     for order in orders {
         let drops = Arc::new(AtomicUsize::new(0));
         let dropped_on = Arc::new(Mutex::new(None));
-        let hub = Hub::new(Config { republish_wait_ms: 0, ..Default::default() });
+        let hub = Hub::new(Config {
+            republish_wait_ms: 0,
+            ..Default::default()
+        });
         let s = hub.stream("live/x").unwrap();
-        s.set_userdata(Some(Box::new(Probe { drops: drops.clone(), thread: dropped_on.clone() })));
+        s.set_userdata(Some(Box::new(Probe {
+            drops: drops.clone(),
+            thread: dropped_on.clone(),
+        })));
         let a = s.play(Default::default()).unwrap();
         let b = s.play(Default::default()).unwrap();
         let mut p = s.publish().unwrap();
@@ -87,7 +96,11 @@ fn every_release_order_on_different_threads() {
         ];
         for (step, &i) in order.iter().enumerate() {
             let h = handles[i].take().unwrap();
-            assert_eq!(drops.load(Ordering::SeqCst), 0, "dropped early, order {order:?}");
+            assert_eq!(
+                drops.load(Ordering::SeqCst),
+                0,
+                "dropped early, order {order:?}"
+            );
             let (tx, rx) = mpsc::channel();
             // Surviving players keep reading on their own threads meanwhile.
             let readers: Vec<_> = handles
@@ -121,7 +134,11 @@ fn every_release_order_on_different_threads() {
             }
         }
         assert_eq!(drops.load(Ordering::SeqCst), 1, "order {order:?}");
-        assert_eq!(dropped_on.lock().unwrap().as_deref(), Some("release-4"), "order {order:?}");
+        assert_eq!(
+            dropped_on.lock().unwrap().as_deref(),
+            Some("release-4"),
+            "order {order:?}"
+        );
     }
 }
 
@@ -131,10 +148,16 @@ fn userdata_replacement_drops_the_old_value_once() {
     let t = Arc::new(Mutex::new(None));
     let hub = Hub::new(Default::default());
     let s = hub.stream("a").unwrap();
-    s.set_userdata(Some(Box::new(Probe { drops: drops.clone(), thread: t.clone() })));
+    s.set_userdata(Some(Box::new(Probe {
+        drops: drops.clone(),
+        thread: t.clone(),
+    })));
     s.set_userdata(Some(Box::new(7u32)));
     assert_eq!(drops.load(Ordering::SeqCst), 1);
-    assert_eq!(s.with_userdata(|u| u.and_then(|u| u.downcast_ref::<u32>()).copied()), Some(7));
+    assert_eq!(
+        s.with_userdata(|u| u.and_then(|u| u.downcast_ref::<u32>()).copied()),
+        Some(7)
+    );
     drop(s);
     drop(hub);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
@@ -181,7 +204,10 @@ fn many_threads_hammering_one_stream() {
     // Publishers come and go, players join, read and leave, the key is
     // removed and recreated: bounded, seeded, no sleeps.
     use rand::{rngs::StdRng, Rng, SeedableRng};
-    let hub = Arc::new(Hub::new(Config { republish_wait_ms: 0, ..Default::default() }));
+    let hub = Arc::new(Hub::new(Config {
+        republish_wait_ms: 0,
+        ..Default::default()
+    }));
     let workers: Vec<_> = (0..6u64)
         .map(|w| {
             let hub = hub.clone();

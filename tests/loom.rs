@@ -35,7 +35,10 @@ fn read_to_eof(pl: &mut Player) -> Vec<u8> {
 }
 
 fn cfg() -> Config {
-    Config { republish_wait_ms: 0, ..Default::default() }
+    Config {
+        republish_wait_ms: 0,
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -86,7 +89,10 @@ fn cursor_crosses_segments_while_publisher_appends() {
 fn eviction_never_frees_under_a_reader() {
     loom::model(|| {
         // A 1 ms lag window and 1 s steps: every push evicts what it can.
-        let hub = Hub::new(Config { max_lag_ms: 1, ..cfg() });
+        let hub = Hub::new(Config {
+            max_lag_ms: 1,
+            ..cfg()
+        });
         let s = hub.stream("k").unwrap();
         let mut pl = livehub::stream::play(&s, Default::default()).unwrap();
         let mut p = livehub::stream::publish(&s).unwrap();
@@ -112,10 +118,11 @@ fn callback_never_runs_after_clearing_returns() {
         let cleared = Arc::new(AtomicBool::new(false));
         let calls = Arc::new(AtomicUsize::new(0));
         let (c2, n2) = (cleared.clone(), calls.clone());
-        pl.notifier().set_callback(Some(std::sync::Arc::new(move || {
-            assert!(!c2.load(Ordering::SeqCst));
-            n2.fetch_add(1, Ordering::SeqCst);
-        })));
+        pl.notifier()
+            .set_callback(Some(std::sync::Arc::new(move || {
+                assert!(!c2.load(Ordering::SeqCst));
+                n2.fetch_add(1, Ordering::SeqCst);
+            })));
         assert_eq!(pl.read().err(), Some(Error::Again)); // armed
         let mut p = livehub::stream::publish(&s).unwrap();
         let publisher = thread::spawn(move || {
@@ -125,14 +132,20 @@ fn callback_never_runs_after_clearing_returns() {
         pl.notifier().set_callback(None);
         cleared.store(true, Ordering::SeqCst);
         publisher.join().unwrap();
-        assert!(calls.load(Ordering::SeqCst) <= 1, "one arming, at most one call");
+        assert!(
+            calls.load(Ordering::SeqCst) <= 1,
+            "one arming, at most one call"
+        );
     });
 }
 
 #[test]
 fn removal_races_reading_and_publishing() {
     loom::model(|| {
-        let hub = Arc::new(Hub::new(Config { republish_wait_ms: 60_000, ..Default::default() }));
+        let hub = Arc::new(Hub::new(Config {
+            republish_wait_ms: 60_000,
+            ..Default::default()
+        }));
         let s = hub.stream("k").unwrap();
         let mut pl = livehub::stream::play(&s, Default::default()).unwrap();
         let mut p = livehub::stream::publish(&s).unwrap();

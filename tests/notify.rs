@@ -12,9 +12,12 @@ use std::time::Duration;
 fn counter() -> (Arc<AtomicUsize>, Callback) {
     let n = Arc::new(AtomicUsize::new(0));
     let m = n.clone();
-    (n, Arc::new(move || {
-        m.fetch_add(1, Ordering::SeqCst);
-    }))
+    (
+        n,
+        Arc::new(move || {
+            m.fetch_add(1, Ordering::SeqCst);
+        }),
+    )
 }
 
 #[test]
@@ -31,7 +34,11 @@ fn fires_at_most_once_per_arming() {
     for i in 1..100 {
         p.push_tag(AUDIO, i * 23, &aac(i)).unwrap();
     }
-    assert_eq!(n.load(Ordering::SeqCst), 1, "100 pushes, one arming, one call");
+    assert_eq!(
+        n.load(Ordering::SeqCst),
+        1,
+        "100 pushes, one arming, one call"
+    );
     drain(&mut pl);
     drain(&mut pl); // arming twice queues once
     p.push_tag(AUDIO, 5000, &aac(100)).unwrap();
@@ -115,7 +122,10 @@ fn race(clear_only: bool) {
         let mut pl = s.play(Default::default()).unwrap();
         let (r, c) = (released.clone(), calls.clone());
         pl.notifier().set_callback(Some(Arc::new(move || {
-            assert!(!r.load(Ordering::SeqCst), "callback ran after its release returned");
+            assert!(
+                !r.load(Ordering::SeqCst),
+                "callback ran after its release returned"
+            );
             c.fetch_add(1, Ordering::SeqCst);
             thread::yield_now();
         })));
@@ -150,11 +160,20 @@ fn clearing_racing_a_callback() {
 
 #[test]
 fn blocking_wait() {
-    let hub = Arc::new(Hub::new(Config { republish_wait_ms: 0, ..Default::default() }));
+    let hub = Arc::new(Hub::new(Config {
+        republish_wait_ms: 0,
+        ..Default::default()
+    }));
     let s = hub.stream("a").unwrap();
     let mut pl = s.play(Default::default()).unwrap();
-    assert_eq!(pl.wait(Duration::from_millis(0)).err(), Some(Error::Timeout));
-    assert_eq!(pl.wait(Duration::from_millis(20)).err(), Some(Error::Timeout));
+    assert_eq!(
+        pl.wait(Duration::from_millis(0)).err(),
+        Some(Error::Timeout)
+    );
+    assert_eq!(
+        pl.wait(Duration::from_millis(20)).err(),
+        Some(Error::Timeout)
+    );
     let reader = thread::spawn(move || {
         let mut n = 0;
         loop {
@@ -181,7 +200,10 @@ fn blocking_wait() {
 
 #[test]
 fn wait_sees_the_republish_wait_run_out_without_tick() {
-    let hub = Hub::new(Config { republish_wait_ms: 50, ..Default::default() });
+    let hub = Hub::new(Config {
+        republish_wait_ms: 50,
+        ..Default::default()
+    });
     let s = hub.stream("a").unwrap();
     let mut pl = s.play(Default::default()).unwrap();
     drop(s.publish().unwrap());

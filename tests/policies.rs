@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 fn hub_with(clock: &Arc<ManualClock>) -> Hub {
-    Hub::new(Config { clock: clock.clone(), ..Default::default() })
+    Hub::new(Config {
+        clock: clock.clone(),
+        ..Default::default()
+    })
 }
 
 #[test]
@@ -34,11 +37,20 @@ fn republish_within_the_wait_continues_the_stream() {
     let (second, last) = drain(&mut pl);
     assert_eq!(last, Error::Again, "publishing again: no EOF");
     let all: Vec<_> = first.iter().chain(&second).collect();
-    assert!(all.windows(2).all(|w| w[0].ts <= w[1].ts), "timestamps never go back");
+    assert!(
+        all.windows(2).all(|w| w[0].ts <= w[1].ts),
+        "timestamps never go back"
+    );
     // Its sequence headers come before its first frame, although identical.
     assert_eq!(second[0].flags, livehub::flv::FLAG_METADATA);
-    assert_eq!((second[1].tag_type, second[1].flags), (AUDIO, livehub::flv::FLAG_SEQUENCE_HEADER));
-    assert_eq!((second[2].tag_type, second[2].flags), (VIDEO, livehub::flv::FLAG_SEQUENCE_HEADER));
+    assert_eq!(
+        (second[1].tag_type, second[1].flags),
+        (AUDIO, livehub::flv::FLAG_SEQUENCE_HEADER)
+    );
+    assert_eq!(
+        (second[2].tag_type, second[2].flags),
+        (VIDEO, livehub::flv::FLAG_SEQUENCE_HEADER)
+    );
     assert_eq!(second[3].flags, livehub::flv::FLAG_KEYFRAME);
 }
 
@@ -155,7 +167,10 @@ fn idle_streams_are_reaped_and_userdata_dropped_on_the_reaping_thread() {
         .unwrap();
     assert_eq!(hub.find("live/gone").err(), Some(Error::NotFound));
     assert_eq!(*drops.lock().unwrap(), vec!["reaper".to_owned()]);
-    assert!(hub.find("live/kept").is_ok(), "a stream with a player stays");
+    assert!(
+        hub.find("live/kept").is_ok(),
+        "a stream with a player stays"
+    );
 }
 
 #[test]
@@ -182,7 +197,8 @@ fn stats_json_parses_and_has_the_documented_fields() {
     push_av(&mut p, 0, 150, 25, 0); // 6 s: within the lag window
     drain(&mut pl);
     let json = hub.stats_json();
-    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let v: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
     let st = &v["streams"][0];
     assert_eq!(st["key"].as_str(), Some("live/\"quoted\""));
     assert_eq!(st["publisher"].as_str(), Some("publishing"));
@@ -191,7 +207,15 @@ fn stats_json_parses_and_has_the_documented_fields() {
     assert!(st["bitrate_kbps"].as_u64().unwrap() > 0);
     assert_eq!(st["player_list"][0]["state"].as_str(), Some("live"));
     assert_eq!(st["player_list"][0]["tags_out"].as_u64(), Some(303));
-    for k in ["publish_count", "bytes_in", "players_total", "gop_tags", "gop_bytes", "retained_tags", "retained_bytes"] {
+    for k in [
+        "publish_count",
+        "bytes_in",
+        "players_total",
+        "gop_tags",
+        "gop_bytes",
+        "retained_tags",
+        "retained_bytes",
+    ] {
         assert!(st[k].as_u64().is_some(), "{k}");
     }
     assert!(st["video"].is_object() && st["audio"].is_object());
@@ -217,7 +241,9 @@ fn logging_goes_to_the_callback_only() {
     let lines = lines.lock().unwrap();
     for want in ["created", "published", "closed"] {
         assert!(
-            lines.iter().any(|l| l.contains("live/logging-test") && l.contains(want)),
+            lines
+                .iter()
+                .any(|l| l.contains("live/logging-test") && l.contains(want)),
             "{want}: {lines:?}"
         );
     }
@@ -236,11 +262,20 @@ fn codec_info_of_the_ffmpeg_sample() {
     let v = st.video.expect("video info");
     assert_eq!((v.codec, v.width, v.height), ("h264", Some(320), Some(240)));
     let a = st.audio.expect("audio info");
-    assert_eq!((a.codec, a.sample_rate, a.channels), ("aac", Some(44_100), Some(2)));
+    assert_eq!(
+        (a.codec, a.sample_rate, a.channels),
+        ("aac", Some(44_100), Some(2))
+    );
     let json: serde_json::Value = serde_json::from_str(&hub.stats_json()).unwrap();
     let js = &json["streams"][0];
     assert_eq!(js["video"]["codec"], "h264");
-    assert_eq!((js["video"]["width"].as_u64(), js["video"]["height"].as_u64()), (Some(320), Some(240)));
+    assert_eq!(
+        (
+            js["video"]["width"].as_u64(),
+            js["video"]["height"].as_u64()
+        ),
+        (Some(320), Some(240))
+    );
     assert_eq!(js["audio"]["codec"], "aac");
     assert_eq!(js["audio"]["sample_rate"].as_u64(), Some(44_100));
     assert!(st.bitrate_kbps > 0);

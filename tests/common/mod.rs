@@ -31,7 +31,9 @@ pub fn set_data_frame_metadata() -> Vec<u8> {
 }
 
 pub fn avc_sh(version: u8) -> Vec<u8> {
-    vec![0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 4, 0x67, 0x64, 0, version]
+    vec![
+        0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 4, 0x67, 0x64, 0, version,
+    ]
 }
 pub fn aac_sh() -> Vec<u8> {
     vec![0xaf, 0x00, 0x12, 0x10]
