@@ -2,7 +2,8 @@
 #
 #   make / make all   release library (+ regenerated include/livehub.h) and every example
 #   make test         everything CI checks (see the `test` target for the list)
-#   make demo         build and run c_examples/build/basic
+#   make demo         build everything and run the HTTP-FLV demo server (flv_relay) until Ctrl-C
+#   make demo-basic   build and run c_examples/build/basic
 #
 # Examples link the static library (target/<profile>/liblivehub.a) and use
 # only the public headers in include/.
@@ -35,11 +36,24 @@ CXX_EXAMPLES := cpp_basic header_cpp17
 EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES)
 HEADERS      := include/livehub.h include/livehub.hpp
 
-.PHONY: all lib examples demo bench fuzz test test-header-drift test-cargo test-loom header-check \
-        test-examples test-asan clean distclean
+.PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
+        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e
+
+# The HTTP-FLV server example and its load client: long-running programs,
+# built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
+# run by test-examples. They use Linux APIs (epoll, eventfd, accept4).
+SERVER_EXAMPLES := flv_relay flv_load
+SERVER_CFLAGS   := $(C_STRICT) -D_GNU_SOURCE
+E2E_SCRIPTS     := $(sort $(wildcard tests/e2e/[0-9]*.sh))
+# web/: the demo page and its npm packages (mpegts.js for the page,
+# playwright-core for the browser test), pinned by web/package-lock.json.
+NPM       ?= npm
+WEB_STAMP := web/node_modules/.package-lock.json
+DEMO_HTTP ?= 127.0.0.1:8080
+DEMO_FLV  ?= tests/data/av.flv
 
 # Release library and header, then every example.
-all: lib examples
+all: lib examples servers
 
 # cargo build --release: liblivehub.a, liblivehub.so, and include/livehub.h (via build.rs).
 lib:
@@ -58,14 +72,48 @@ $(BUILD)/%: c_examples/%.c $(LIB_REL) $(HEADERS) | $(BUILD)
 $(BUILD)/%: c_examples/%.cpp $(LIB_REL) $(HEADERS) | $(BUILD)
 	$(NICE) $(CXX) $(CXX_STRICT) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
 
-# Build and run the demo.
-demo: lib
+# flv_relay (release, and with ASan+UBSan against the debug library for
+# test-e2e) and flv_load (plain C: it does not use livehub).
+servers: lib
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES))
+
+$(BUILD)/flv_relay: c_examples/flv_relay.c $(LIB_REL) $(HEADERS) | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
+
+$(ASAN_DIR)/flv_relay: c_examples/flv_relay.c $(LIB_DBG) $(HEADERS) | $(ASAN_DIR)
+	$(NICE) $(CC) $(SERVER_CFLAGS) $(SANITIZE) $(INCLUDES) $< $(LIB_DBG) $(LDLIBS) -o $@
+
+$(BUILD)/flv_load: c_examples/flv_load.c | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
+
+# npm install in web/ when node_modules is missing or older than the package files.
+web-deps: $(WEB_STAMP)
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && $(NPM) install --no-audit --no-fund
+	@touch $@
+
+# Build everything and run the HTTP-FLV demo server until Ctrl-C: live/demo
+# is DEMO_FLV looped at real-time pace. DEMO_HTTP=0.0.0.0:8080 to open it up.
+demo: all web-deps
+	@echo
+	@echo "flv_relay demo on http://$(DEMO_HTTP) (Ctrl-C to stop):"
+	@echo "  page:     http://$(DEMO_HTTP)/"
+	@echo "  FLV:      http://$(DEMO_HTTP)/live/demo.flv"
+	@echo "  ffplay:   ffplay http://$(DEMO_HTTP)/live/demo.flv"
+	@echo "  publish:  ffmpeg -re -i in.flv -c copy -f flv http://$(DEMO_HTTP)/live/mine.flv"
+	@echo "  streams:  curl http://$(DEMO_HTTP)/api/streams"
+	@echo
+	./$(BUILD)/flv_relay --http $(DEMO_HTTP) --demo $(DEMO_FLV)
+
+# The first example: a synthetic stream to two players, in one process.
+demo-basic: lib
 	@$(MAKE) --no-print-directory $(BUILD)/basic
 	./$(BUILD)/basic
 
 # Everything CI runs, in order: header drift, cargo tests, loom, header
-# compile tests, examples under ASan+UBSan, Rust tests under ASan.
-test: test-header-drift test-cargo test-loom header-check test-examples test-asan
+# compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
+# end-to-end tests of flv_relay with real clients.
+test: test-header-drift test-lint test-cargo test-loom header-check test-examples test-asan test-e2e
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -80,6 +128,13 @@ test-header-drift:
 	  echo "       The C API changed: review the diff and commit the regenerated header."; \
 	  exit 1; }
 	@echo "header-drift: include/livehub.h matches the committed version"
+
+# Formatting, and clippy with warnings as errors: among others the lint that
+# every unsafe block in src/ffi/ carries a SAFETY comment.
+test-lint:
+	$(CARGO) fmt --all -- --check
+	$(NICE) $(CARGO) clippy --all-targets -- -D warnings
+	@echo "lint: rustfmt and clippy clean"
 
 # (b) every cargo target (lib, tests, benches and examples in test mode), then doctests.
 # The fan-out bench runs once as a smoke test here; `cargo bench` measures.
@@ -124,6 +179,20 @@ test-asan:
 	RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address RUSTDOCFLAGS=-Zsanitizer=address \
 	  CARGO_TARGET_DIR=target/asan ASAN_OPTIONS=detect_leaks=1 \
 	  $(NICE) $(CARGO) test --target $(HOST) --lib --tests
+
+# (g) flv_relay end to end (tests/e2e/*.sh, each bounded, loopback only, a
+# PASS or FAIL line each): ffmpeg publishers and players, the SRS #4143
+# scenario under ASan, headless Chromium on the demo page, 1,000 players.
+# Needs ffmpeg, curl, node, /usr/bin/chromium (.ci/run installs them).
+test-e2e: lib web-deps | $(ASAN_DIR)
+	$(NICE) $(CARGO) build
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES)) $(ASAN_DIR)/flv_relay
+	@pass=0; fail=0; failed=; for t in $(E2E_SCRIPTS); do \
+	  echo "== $$t"; \
+	  if bash $$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); failed="$$failed $$t"; fi; \
+	done; \
+	[ $$fail -eq 0 ] || echo "e2e: failed:$$failed"; \
+	echo "e2e: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 # Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players).
 bench:

@@ -1,0 +1,446 @@
+/*
+ * flv_load.c — a small HTTP-FLV load client for flv_relay (loopback only).
+ *
+ *   flv_load [-n CONNS] [-d SECONDS] [-w WARMUP_SECONDS] [--stats-key KEY]
+ *            [--min-ratio R] http://127.0.0.1:PORT/APP/STREAM.flv
+ *
+ * Opens CONNS (default 100, at most 20000) connections at once, sends one GET
+ * on each and reads the FLV byte stream for SECONDS (default 10, at most
+ * 3600), on one thread with epoll. Every stream is checked as it arrives:
+ * the FLV file header, then for each tag a known type, a body, and a
+ * PreviousTagSize that matches, with timestamps that never go back.
+ *
+ * Throughput is measured in a window, from WARMUP_SECONDS (default 2) after
+ * the start to the end, so that connection set-up and the burst of the
+ * cached GOP a player gets when it joins do not count. Per connection it
+ * reports the FLV bytes and the tag-body bytes received in the window
+ * (min / median / max, kbit/s) and the total.
+ *
+ * With --stats-key KEY it also reads the stream's bytes_in from the
+ * server's /api/streams (livehub_hub_stats_json) at both ends of the window:
+ * what the publisher pushed meanwhile, in tag-body bytes, the same unit as
+ * the players' body bytes. --min-ratio R (e.g. 0.95) then fails the run if
+ * any connection received less than R times that.
+ *
+ * Exit status 0 when every connection got a 200 and a valid FLV stream for
+ * the whole duration (and met --min-ratio), 1 otherwise, 2 on bad usage.
+ * The last line is machine-readable: RESULT key=value ...
+ *
+ * Only loopback addresses are accepted: this is a local test tool.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CONNS   20000
+#define MAX_SECONDS 3600
+#define HEAD_MAX    4096
+#define RBUF        (256 * 1024)
+
+enum { C_CONNECTING, C_HEAD, C_BODY, C_DONE };
+enum { P_FILE, P_TAG, P_BODY, P_SIZE };
+
+typedef struct {
+    int fd;
+    int state;
+    int ok;                  /* got "200" */
+    int ended_early;         /* server closed before the end */
+    int failed;              /* connect/HTTP/socket error */
+    char why[80];
+    char head[HEAD_MAX];
+    size_t head_len;
+    /* FLV checker */
+    int phase;
+    uint8_t hdr[13];
+    uint32_t have, body_left, tag_size, last_ts;
+    uint64_t tags;
+    int flv_error;
+    /* counters */
+    uint64_t bytes, body_bytes;          /* whole run */
+    uint64_t win_bytes, win_body;        /* in the window */
+} conn;
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint32_t be24(const uint8_t *p) { return ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2]; }
+static uint32_t be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | be24(p + 1); }
+
+static void flv_fail(conn *c, const char *why)
+{
+    if (!c->flv_error) snprintf(c->why, sizeof c->why, "flv: %s after %llu tags", why, (unsigned long long)c->tags);
+    c->flv_error = 1;
+}
+
+/* Walks the FLV byte stream; returns the tag-body bytes among p[0..n). */
+static uint64_t flv_feed(conn *c, const uint8_t *p, size_t n)
+{
+    uint64_t body = 0;
+    size_t i = 0;
+    while (i < n && !c->flv_error) {
+        switch (c->phase) {
+        case P_FILE:
+            c->hdr[c->have++] = p[i++];
+            if (c->have == 13) {
+                if (memcmp(c->hdr, "FLV\x01", 4) != 0 || be32(c->hdr + 5) != 9 || be32(c->hdr + 9) != 0)
+                    flv_fail(c, "bad file header");
+                c->phase = P_TAG;
+                c->have = 0;
+            }
+            break;
+        case P_TAG:
+            c->hdr[c->have++] = p[i++];
+            if (c->have == 11) {
+                uint8_t type = c->hdr[0] & 0x1f;
+                uint32_t ts = be24(c->hdr + 4) | ((uint32_t)c->hdr[7] << 24);
+                if (type != 8 && type != 9 && type != 18) flv_fail(c, "unknown tag type");
+                if (c->tags > 0 && ts < c->last_ts) flv_fail(c, "timestamp went back");
+                c->last_ts = ts;
+                c->tag_size = be24(c->hdr + 1);
+                c->body_left = c->tag_size;
+                c->phase = c->body_left ? P_BODY : P_SIZE;
+                c->have = 0;
+            }
+            break;
+        case P_BODY: {
+            size_t take = n - i < c->body_left ? n - i : c->body_left;
+            c->body_left -= (uint32_t)take;
+            body += take;
+            i += take;
+            if (c->body_left == 0) c->phase = P_SIZE;
+            break;
+        }
+        case P_SIZE:
+            c->hdr[c->have++] = p[i++];
+            if (c->have == 4) {
+                if (be32(c->hdr) != c->tag_size + 11) flv_fail(c, "PreviousTagSize mismatch");
+                c->tags++;
+                c->phase = P_TAG;
+                c->have = 0;
+            }
+            break;
+        }
+    }
+    return body;
+}
+
+static int loopback_host(const char *host, struct in_addr *out)
+{
+    if (!strcmp(host, "localhost")) host = "127.0.0.1";
+    if (inet_pton(AF_INET, host, out) != 1) return 0;
+    return (ntohl(out->s_addr) >> 24) == 127;
+}
+
+/* http://HOST:PORT/PATH with HOST in 127.0.0.0/8 or localhost. */
+static int parse_url(const char *url, struct sockaddr_in *sa, char *host, size_t host_cap,
+                     char *path, size_t path_cap)
+{
+    if (strncmp(url, "http://", 7) != 0) return 0;
+    const char *h = url + 7;
+    const char *slash = strchr(h, '/');
+    const char *colon = strchr(h, ':');
+    if (!slash || !colon || colon > slash || (size_t)(colon - h) >= host_cap) return 0;
+    memcpy(host, h, (size_t)(colon - h));
+    host[colon - h] = '\0';
+    long port = strtol(colon + 1, NULL, 10);
+    if (port <= 0 || port > 65535 || strlen(slash) >= path_cap) return 0;
+    strcpy(path, slash);
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    return loopback_host(host, &sa->sin_addr);
+}
+
+/* A blocking GET of /api/streams (bounded: 5 s, 16 MiB); returns the
+ * stream's bytes_in, or -1. */
+static long long stats_bytes_in(const struct sockaddr_in *sa, const char *host, const char *key)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct timeval tv = { 5, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    long long result = -1;
+    char *buf = NULL;
+    if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0) {
+        char req[512];
+        int n = snprintf(req, sizeof req, "GET /api/streams HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", host);
+        size_t cap = 16u << 20, len = 0;
+        buf = malloc(cap + 1);
+        if (buf && n > 0 && send(fd, req, (size_t)n, MSG_NOSIGNAL) == n) {
+            for (int i = 0; i < 100000 && len < cap; i++) {
+                ssize_t r = recv(fd, buf + len, cap - len, 0);
+                if (r <= 0) break;
+                len += (size_t)r;
+            }
+            buf[len] = '\0';
+            char pattern[512];
+            snprintf(pattern, sizeof pattern, "\"key\":\"%s\"", key);
+            char *at = strstr(buf, pattern);
+            char *field = at ? strstr(at, "\"bytes_in\":") : NULL;
+            if (field) result = strtoll(field + 11, NULL, 10);
+        }
+    }
+    free(buf);
+    close(fd);
+    return result;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: flv_load [-n CONNS] [-d SECONDS] [-w WARMUP_SECONDS] [--stats-key KEY]\n"
+                    "                [--min-ratio R] http://127.0.0.1:PORT/APP/STREAM.flv\n");
+    exit(2);
+}
+
+static void conn_fail(conn *c, const char *why)
+{
+    if (!c->failed && !c->ended_early) snprintf(c->why, sizeof c->why, "%s", why);
+    c->failed = 1;
+    c->state = C_DONE;
+}
+
+int main(int argc, char **argv)
+{
+    long n = 100;
+    double seconds = 10, warmup = 2, min_ratio = 0;
+    const char *url = NULL, *stats_key = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-n") && v) { n = strtol(v, NULL, 10); i++; }
+        else if (!strcmp(a, "-d") && v) { seconds = strtod(v, NULL); i++; }
+        else if (!strcmp(a, "-w") && v) { warmup = strtod(v, NULL); i++; }
+        else if (!strcmp(a, "--stats-key") && v) { stats_key = v; i++; }
+        else if (!strcmp(a, "--min-ratio") && v) { min_ratio = strtod(v, NULL); i++; }
+        else if (a[0] != '-' && !url) url = a;
+        else usage();
+    }
+    if (!url || n < 1 || n > MAX_CONNS || !(seconds > 0) || seconds > MAX_SECONDS || warmup < 0 ||
+        warmup >= seconds || min_ratio < 0 || min_ratio > 1)
+        usage();
+    struct sockaddr_in sa;
+    char host[64], path[1024];
+    if (!parse_url(url, &sa, host, sizeof host, path, sizeof path)) {
+        fprintf(stderr, "flv_load: want http://127.x.x.x:PORT/PATH (loopback only): %s\n", url);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    /* One descriptor per connection, plus a few. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)n + 64) {
+        rl.rlim_cur = (rlim_t)n + 64 < rl.rlim_max ? (rlim_t)n + 64 : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        if (rl.rlim_cur < (rlim_t)n + 16) {
+            fprintf(stderr, "flv_load: RLIMIT_NOFILE is %llu, too low for %ld connections (ulimit -n)\n",
+                    (unsigned long long)rl.rlim_cur, n);
+            return 1;
+        }
+    }
+
+    char req[1400];
+    int req_len = snprintf(req, sizeof req,
+                           "GET %s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: flv_load\r\nConnection: close\r\n\r\n",
+                           path, host, (unsigned)ntohs(sa.sin_port));
+    conn *conns = calloc((size_t)n, sizeof *conns);
+    uint8_t *rbuf = malloc(RBUF);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (!conns || !rbuf || ep < 0) { perror("flv_load"); return 1; }
+
+    printf("flv_load: %ld connections to %s for %.0f s (measuring from %.0f s)\n", n, url, seconds, warmup);
+    uint64_t t0 = now_us();
+    uint64_t t_win = t0 + (uint64_t)(warmup * 1e6), t_end = t0 + (uint64_t)(seconds * 1e6);
+    for (long i = 0; i < n; i++) {
+        conn *c = &conns[i];
+        c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (c->fd < 0) { conn_fail(c, strerror(errno)); continue; }
+        int rc = connect(c->fd, (struct sockaddr *)&sa, sizeof sa);
+        if (rc < 0 && errno != EINPROGRESS) { conn_fail(c, strerror(errno)); continue; }
+        struct epoll_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.events = EPOLLOUT | EPOLLIN | EPOLLRDHUP;
+        ev.data.ptr = c;
+        epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+        c->state = C_CONNECTING;
+    }
+
+    long long stats0 = -1, stats1 = -1;
+    uint64_t stats0_at = 0, stats1_at = 0;
+    int in_window = 0;
+    struct epoll_event evs[512];
+    for (uint64_t now = now_us(); now < t_end; now = now_us()) {
+        if (!in_window && now >= t_win) {
+            in_window = 1;
+            if (stats_key) { stats0 = stats_bytes_in(&sa, host, stats_key); stats0_at = now_us(); }
+        }
+        uint64_t next = in_window ? t_end : t_win;
+        int timeout_ms = (int)((next - now) / 1000) + 1;
+        if (timeout_ms > 100) timeout_ms = 100;
+        int k = epoll_wait(ep, evs, 512, timeout_ms);
+        if (k < 0 && errno != EINTR) { perror("epoll_wait"); return 1; }
+        uint64_t t = now_us();
+        int counting = t >= t_win && t < t_end;
+        for (int e = 0; e < k; e++) {
+            conn *c = evs[e].data.ptr;
+            if (c->state == C_DONE) continue;
+            if (c->state == C_CONNECTING) {
+                int err = 0;
+                socklen_t len = sizeof err;
+                getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+                if (err) { conn_fail(c, strerror(err)); epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL); continue; }
+                if (!(evs[e].events & EPOLLOUT)) continue;
+                if (send(c->fd, req, (size_t)req_len, MSG_NOSIGNAL) != req_len) {
+                    conn_fail(c, "request not sent");
+                    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                    continue;
+                }
+                struct epoll_event ev;
+                memset(&ev, 0, sizeof ev);
+                ev.events = EPOLLIN | EPOLLRDHUP;
+                ev.data.ptr = c;
+                epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+                c->state = C_HEAD;
+                continue;
+            }
+            ssize_t r = recv(c->fd, rbuf, RBUF, 0);
+            if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+            if (r <= 0) {
+                if (r == 0 && c->state == C_BODY) {
+                    c->ended_early = 1;
+                    snprintf(c->why, sizeof c->why, "server closed after %llu bytes", (unsigned long long)c->bytes);
+                    c->state = C_DONE;
+                } else {
+                    conn_fail(c, r == 0 ? "closed before the response" : strerror(errno));
+                }
+                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                continue;
+            }
+            const uint8_t *p = rbuf;
+            size_t len = (size_t)r;
+            if (c->state == C_HEAD) {
+                size_t take = len < HEAD_MAX - 1 - c->head_len ? len : HEAD_MAX - 1 - c->head_len;
+                memcpy(c->head + c->head_len, p, take);
+                c->head_len += take;
+                c->head[c->head_len] = '\0';
+                char *end = strstr(c->head, "\r\n\r\n");
+                if (!end) {
+                    if (c->head_len == HEAD_MAX - 1) { conn_fail(c, "response head too large"); epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL); }
+                    continue;
+                }
+                size_t head_total = (size_t)(end + 4 - c->head);
+                if (strncmp(c->head, "HTTP/1.1 200", 12) != 0 && strncmp(c->head, "HTTP/1.0 200", 12) != 0) {
+                    char why[64];
+                    snprintf(why, sizeof why, "status %.12s", c->head);
+                    conn_fail(c, why);
+                    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                    continue;
+                }
+                c->ok = 1;
+                c->state = C_BODY;
+                /* What followed the head in this read is body. */
+                size_t consumed = head_total - (c->head_len - take);
+                p += consumed;
+                len -= consumed;
+            }
+            c->bytes += len;
+            uint64_t body = flv_feed(c, p, len);
+            c->body_bytes += body;
+            if (counting) { c->win_bytes += len; c->win_body += body; }
+        }
+    }
+    if (stats_key) { stats1 = stats_bytes_in(&sa, host, stats_key); stats1_at = now_us(); }
+    uint64_t t_stop = now_us();
+    for (long i = 0; i < n; i++) if (conns[i].fd >= 0) close(conns[i].fd);
+    close(ep);
+
+    /* Report. */
+    double win_s = (double)(t_end - t_win) / 1e6;
+    double *kbps = malloc((size_t)n * sizeof *kbps), *body_kbps = malloc((size_t)n * sizeof *body_kbps);
+    long ok = 0, failed = 0, early = 0, flv_bad = 0, counted = 0;
+    uint64_t total = 0, min_win_body = UINT64_MAX;
+    for (long i = 0; i < n; i++) {
+        conn *c = &conns[i];
+        total += c->bytes;
+        if (c->flv_error) flv_bad++;
+        if (c->failed) failed++;
+        else if (c->ended_early) early++;
+        else if (c->ok && !c->flv_error) ok++;
+        if (c->ok) {
+            kbps[counted] = (double)c->win_bytes * 8 / win_s / 1000;
+            body_kbps[counted] = (double)c->win_body * 8 / win_s / 1000;
+            counted++;
+        }
+        if (c->win_body < min_win_body) min_win_body = c->win_body;
+    }
+    int shown = 0;
+    for (long i = 0; i < n && shown < 5; i++) {
+        if (conns[i].why[0]) { printf("flv_load: connection %ld: %s\n", i, conns[i].why); shown++; }
+    }
+    qsort(kbps, (size_t)counted, sizeof *kbps, cmp_double);
+    qsort(body_kbps, (size_t)counted, sizeof *body_kbps, cmp_double);
+    double kmin = counted ? kbps[0] : 0, kmed = counted ? kbps[counted / 2] : 0, kmax = counted ? kbps[counted - 1] : 0;
+    double bmin = counted ? body_kbps[0] : 0, bmed = counted ? body_kbps[counted / 2] : 0,
+           bmax = counted ? body_kbps[counted - 1] : 0;
+    double run_s = (double)(t_stop - t0) / 1e6;
+    printf("flv_load: %ld ok, %ld failed, %ld ended early, %ld with FLV errors\n", ok, failed, early, flv_bad);
+    printf("flv_load: per connection, %.0f s window, FLV bytes: min %.1f  median %.1f  max %.1f kbit/s\n",
+           win_s, kmin, kmed, kmax);
+    printf("flv_load: per connection, %.0f s window, tag bodies: min %.1f  median %.1f  max %.1f kbit/s\n",
+           win_s, bmin, bmed, bmax);
+    printf("flv_load: total %.1f MiB in %.1f s: %.1f Mbit/s\n", (double)total / 1048576.0, run_s,
+           (double)total * 8 / run_s / 1e6);
+
+    int pass = ok == n;
+    double stream_kbps = -1, ratio = -1;
+    if (stats_key) {
+        if (stats0 < 0 || stats1 < stats0 || stats1_at <= stats0_at) {
+            printf("flv_load: could not read bytes_in of %s from /api/streams\n", stats_key);
+            pass = 0;
+        } else {
+            uint64_t pushed = (uint64_t)(stats1 - stats0);
+            stream_kbps = (double)pushed * 8 / ((double)(stats1_at - stats0_at) / 1e6) / 1000;
+            ratio = pushed ? (double)min_win_body / (double)pushed : 0;
+            printf("flv_load: the publisher pushed %llu body bytes in the window (%.1f kbit/s); "
+                   "the slowest connection received %.1f%% of them\n",
+                   (unsigned long long)pushed, stream_kbps, ratio * 100);
+            if (min_ratio > 0 && ratio < min_ratio) {
+                printf("flv_load: below the required %.0f%%\n", min_ratio * 100);
+                pass = 0;
+            }
+        }
+    }
+    printf("RESULT conns=%ld ok=%ld failed=%ld ended_early=%ld flv_errors=%ld min_kbps=%.1f median_kbps=%.1f "
+           "max_kbps=%.1f body_min_kbps=%.1f body_median_kbps=%.1f body_max_kbps=%.1f stream_kbps=%.1f "
+           "min_ratio=%.4f total_mbps=%.2f\n",
+           n, ok, failed, early, flv_bad, kmin, kmed, kmax, bmin, bmed, bmax, stream_kbps, ratio,
+           (double)total * 8 / run_s / 1e6);
+    free(kbps);
+    free(body_kbps);
+    free(conns);
+    free(rbuf);
+    return pass ? 0 : 1;
+}
