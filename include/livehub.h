@@ -878,6 +878,12 @@ livehub_result livehub_stream_publish(livehub_stream *s, livehub_publisher **pub
  * cached GOP from its newest keyframe (or, with nothing cached, at the
  * live edge), then follows the live tags.
  *
+ * A player may attach before any publisher (a player that arrives first
+ * is common). The republish wait only starts once a publisher has left,
+ * so such a player waits for a first publisher as long as it stays
+ * attached: bound that wait yourself (a deadline on your connection, or
+ * `livehub_player_wait()`'s timeout) if the stream may never come.
+ *
  * Ownership: `s` and `opts` are borrowed (NULL `opts`: the defaults of
  * `livehub_play_options_init()`); the player keeps its own reference to
  * the stream. On success the caller owns the player and must release it
