@@ -1,5 +1,6 @@
-//! Fuzz target: the tag classifier and the AMF0 metadata readers on
-//! arbitrary bytes. No panic, and what they return is consistent.
+//! Fuzz target: the tag classifier, the AMF0 metadata readers and the
+//! codec-parameter parsers on arbitrary bytes. No panic, and what they
+//! return is consistent.
 #![no_main]
 
 use bytes::Bytes;
@@ -31,6 +32,14 @@ fuzz_target!(|data: &[u8]| {
                 flv::is_on_metadata(data)
             );
         }
+    }
+
+    // The codec parsers see every sequence header a publisher sends.
+    if let Some(v) = livehub::codec::parse_video_sequence_header(data) {
+        assert!(!v.codec.is_empty());
+    }
+    if let Some(a) = livehub::codec::parse_audio(data) {
+        assert!(!a.codec.is_empty());
     }
 
     let (audio, video) = flv::metadata_tracks(data);
