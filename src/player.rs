@@ -76,8 +76,8 @@ struct Counters {
 
 /// Where the tag handed out by `advance` lives.
 enum Src {
-    /// `self.held`, with its output timestamp.
-    Held(u32),
+    /// `self.prelude[i]`, with its output timestamp.
+    Prelude(usize, u32),
     /// The ring slot `seq` of `self.seg`, with its output timestamp.
     Ring(u64, u32),
 }
@@ -92,11 +92,13 @@ pub struct Player {
     seq: u64,
     /// The stream epoch this player belongs to.
     epoch: u64,
-    /// Tags to hand out before the ring (metadata, sequence headers), last
-    /// first.
-    prelude: Vec<Entry>,
-    /// The prelude tag whose view is live.
-    held: Option<Entry>,
+    /// Tags to hand out before the ring (metadata, sequence headers),
+    /// shared with the other players that joined at the same point; kept
+    /// until the call after the last one is handed out (its view must stay
+    /// valid until then).
+    prelude: Option<std::sync::Arc<[Entry]>>,
+    /// The next prelude tag to hand out.
+    prelude_next: usize,
     need_keyframe: bool,
     eof: bool,
     mode: TimestampMode,
@@ -219,24 +221,14 @@ impl Player {
             st.wait_ms = st.wait_ms.max(wait_ms);
             st.players_total += 1;
             let id = st.players_total;
-            let (seq, audio_sh, video_sh) = match &st.gop {
-                Some(g) => (g.start, g.audio_sh.clone(), g.video_sh.clone()),
-                None => (
-                    st.ring.write_seq(),
-                    st.audio_sh.clone(),
-                    st.video_sh.clone(),
-                ),
-            };
+            let seq = st.gop.as_ref().map_or(st.ring.write_seq(), |g| g.start);
             // Joining at a keyframe: that keyframe is 0. At the live edge:
             // the first ring tag will be (origin stays unknown till then).
             let join_ts = st.gop.as_ref().and_then(|g| st.ring.ts_of(g.start));
             let floor = join_ts.or_else(|| st.last_ts()).unwrap_or(0);
             let notifier = Arc::new(Notifier::new(id, seq, now));
             st.register(&notifier);
-            let mut prelude = Vec::with_capacity(3);
-            prelude.extend(video_sh);
-            prelude.extend(audio_sh);
-            prelude.extend(st.metadata.clone());
+            let prelude = st.join_prelude();
             Player {
                 seg: st.ring.segment_for(seq).cloned(),
                 epoch: st.epoch,
@@ -244,7 +236,7 @@ impl Player {
                 notifier,
                 seq,
                 prelude,
-                held: None,
+                prelude_next: 0,
                 need_keyframe: true,
                 eof: false,
                 mode: opts.timestamps,
@@ -292,7 +284,7 @@ impl Player {
     pub fn read(&mut self) -> Result<TagView<'_>, Error> {
         let src = self.advance()?;
         let (entry, timestamp) = match src {
-            Src::Held(ts) => (self.held.as_ref(), ts),
+            Src::Prelude(i, ts) => (self.prelude.as_deref().and_then(|p| p.get(i)), ts),
             Src::Ring(seq, ts) => (self.seg.as_deref().and_then(|s| s.get(seq)), ts),
         };
         // `advance` only reports a tag it found where `src` says.
@@ -419,7 +411,7 @@ impl Player {
     fn next_pending(&mut self) -> Result<Pending, Error> {
         let src = self.advance()?;
         let (entry, ts) = match src {
-            Src::Held(ts) => (self.held.as_ref(), ts),
+            Src::Prelude(i, ts) => (self.prelude.as_deref().and_then(|p| p.get(i)), ts),
             Src::Ring(seq, ts) => (self.seg.as_deref().and_then(|s| s.get(seq)), ts),
         };
         let (tag_type, body) = entry
@@ -444,6 +436,30 @@ impl Player {
         })
     }
 
+    /// Whether prelude tags remain to be handed out.
+    #[inline]
+    fn prelude_pending(&self) -> bool {
+        self.prelude
+            .as_deref()
+            .is_some_and(|p| self.prelude_next < p.len())
+    }
+
+    /// The body size of the next prelude tag, if any.
+    #[inline]
+    fn next_prelude_len(&self) -> Option<usize> {
+        self.prelude
+            .as_deref()?
+            .get(self.prelude_next)
+            .map(|e| e.data.len())
+    }
+
+    /// The pinned segment, unless the stream evicted it (then this player
+    /// fell out of the window and the slow path moves it on).
+    #[inline]
+    fn live_segment(&self) -> Option<&Segment> {
+        self.seg.as_deref().filter(|s| !s.is_evicted())
+    }
+
     /// Metadata and sequence headers go out at the current position; before
     /// the first ring tag has fixed the rebase origin, that is 0.
     fn prelude_ts(&self) -> u32 {
@@ -466,23 +482,21 @@ impl Player {
 
     /// Moves to the next tag to hand out.
     fn advance(&mut self) -> Result<Src, Error> {
-        self.held = None;
+        if self.prelude.is_some() && !self.prelude_pending() {
+            self.prelude = None;
+        }
         self.check_open()?;
         loop {
-            if let Some(e) = self.prelude.pop() {
-                if self.prelude.is_empty() {
-                    // Give the allocation back: a player spends most of its
-                    // life without a prelude.
-                    self.prelude = Vec::new();
-                }
+            if let Some(len) = self.next_prelude_len() {
+                let i = self.prelude_next;
+                self.prelude_next += 1;
                 let ts = self.prelude_ts();
-                self.count(e.data.len());
-                self.held = Some(e);
-                return Ok(Src::Held(ts));
+                self.count(len);
+                return Ok(Src::Prelude(i, ts));
             }
             // The fast path: a filled slot of the pinned segment.
             let mut found = None;
-            if let Some(e) = self.seg.as_deref().and_then(|s| s.get(self.seq)) {
+            if let Some(e) = self.live_segment().and_then(|s| s.get(self.seq)) {
                 found = Some((e.ts, e.data.len(), e.is_video_frame(), e.is_keyframe()));
             }
             match found {
@@ -528,7 +542,7 @@ impl Player {
         }
         if self.notifier.expired.load(Ordering::Relaxed) {
             self.seg = None;
-            self.prelude = Vec::new();
+            self.prelude = None;
             return Err(Error::Expired);
         }
         Ok(())
@@ -538,10 +552,9 @@ impl Player {
     fn poll(&mut self) -> Result<(), Error> {
         self.check_open()?;
         loop {
-            if !self.prelude.is_empty()
+            if self.prelude_pending()
                 || self
-                    .seg
-                    .as_deref()
+                    .live_segment()
                     .is_some_and(|s| s.get(self.seq).is_some())
             {
                 return Ok(());
@@ -628,7 +641,7 @@ impl Player {
             }
             None => self.seg = None,
         }
-        if !self.prelude.is_empty() || (self.seq < write_seq && self.seg.is_some()) {
+        if self.prelude_pending() || (self.seq < write_seq && self.seg.is_some()) {
             return Ok(());
         }
         // Nothing to read: arm.
@@ -665,13 +678,19 @@ impl Player {
         self.need_keyframe = true;
         // Metadata not handed out yet (a skip before the first read) stays
         // first in line; sequence headers are the current ones.
-        let metadata = self
-            .prelude
-            .drain(..)
-            .find(|e| e.flags & flv::FLAG_METADATA != 0);
-        self.prelude.extend(video_sh);
-        self.prelude.extend(audio_sh);
-        self.prelude.extend(metadata);
+        let metadata = self.prelude.as_deref().and_then(|p| {
+            p.get(self.prelude_next..)?
+                .iter()
+                .find(|e| e.flags & flv::FLAG_METADATA != 0)
+                .cloned()
+        });
+        let tags: Vec<Entry> = metadata
+            .into_iter()
+            .chain(audio_sh)
+            .chain(video_sh)
+            .collect();
+        self.prelude = (!tags.is_empty()).then(|| tags.into());
+        self.prelude_next = 0;
     }
 }
 

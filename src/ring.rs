@@ -26,7 +26,7 @@
 //! }
 //! ```
 
-use crate::sync::Arc;
+use crate::sync::{Arc, AtomicBool, Ordering};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::OnceLock;
@@ -66,6 +66,9 @@ impl Entry {
 pub(crate) struct Segment {
     base: u64,
     slots: Box<[OnceLock<Entry>]>,
+    /// Dropped from the stream's window: a player still holding it has
+    /// fallen behind and must skip forward rather than read stale tags.
+    evicted: AtomicBool,
 }
 
 impl Segment {
@@ -73,7 +76,14 @@ impl Segment {
         Segment {
             base,
             slots: (0..SEGMENT_LEN).map(|_| OnceLock::new()).collect(),
+            evicted: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the stream dropped this segment from its window.
+    #[inline]
+    pub fn is_evicted(&self) -> bool {
+        self.evicted.load(Ordering::Relaxed)
     }
 
     /// The tag at `seq`, if this segment covers `seq` and it was written.
@@ -206,6 +216,7 @@ impl Ring {
             }
             self.bytes -= meta.bytes;
             self.tags -= meta.len as u64;
+            seg.evicted.store(true, Ordering::Relaxed);
             self.segments.pop_front();
         }
     }

@@ -89,6 +89,10 @@ pub(crate) struct State {
     /// without one, from the first frame).
     video_info: Option<VideoInfo>,
     audio_info: Option<AudioInfo>,
+    /// What a player joining now gets first (metadata, audio and video
+    /// sequence headers), built once and shared by every joiner until one
+    /// of them changes.
+    prelude: Option<std::sync::Arc<[Entry]>>,
     /// The republish wait of this epoch: the config's, or longer if a
     /// player asked for longer.
     pub wait_ms: u32,
@@ -121,6 +125,7 @@ impl State {
             rate: VecDeque::new(),
             video_info: None,
             audio_info: None,
+            prelude: None,
             wait_ms: cfg.republish_wait_ms,
             publish_count: 0,
             tags_in: 0,
@@ -142,6 +147,27 @@ impl State {
                 self.has_video || v == Some(true),
             ),
         }
+    }
+
+    /// The tags a player joining now gets before the ring: the metadata and
+    /// the sequence headers current at the join point (the cached GOP's, or
+    /// the latest at the live edge).
+    pub fn join_prelude(&mut self) -> Option<std::sync::Arc<[Entry]>> {
+        if self.prelude.is_none() {
+            let (audio_sh, video_sh) = match &self.gop {
+                Some(g) => (g.audio_sh.clone(), g.video_sh.clone()),
+                None => (self.audio_sh.clone(), self.video_sh.clone()),
+            };
+            let tags: Vec<Entry> = self
+                .metadata
+                .clone()
+                .into_iter()
+                .chain(audio_sh)
+                .chain(video_sh)
+                .collect();
+            self.prelude = (!tags.is_empty()).then(|| tags.into());
+        }
+        self.prelude.clone()
     }
 
     /// Adds a player to the registry.
@@ -258,6 +284,7 @@ impl State {
         self.meta_tracks = (None, None);
         self.video_info = None;
         self.audio_info = None;
+        self.prelude = None;
         self.rate.clear();
         self.wait_ms = cfg.republish_wait_ms;
     }
@@ -343,6 +370,9 @@ impl State {
             self.audio_info = codec::parse_audio(&entry.data);
         }
         let keyframe = entry.is_keyframe() && entry.is_video_frame();
+        if keyframe || flags & (flv::FLAG_METADATA | flv::FLAG_SEQUENCE_HEADER) != 0 {
+            self.prelude = None;
+        }
         let seq = self.ring.push(entry);
         self.tags_in += 1;
         self.bytes_in += size;
@@ -364,6 +394,7 @@ impl State {
                 // A GOP this long is not worth caching (or has no end): new
                 // players start at the live edge and wait for a keyframe.
                 self.gop = None;
+                self.prelude = None;
             }
         }
 
@@ -379,6 +410,7 @@ impl State {
         });
         if matches!(self.gop, Some(ref g) if g.start < self.ring.front_seq()) {
             self.gop = None;
+            self.prelude = None;
         }
         self.prune_epoch_ends();
     }
