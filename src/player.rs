@@ -676,13 +676,20 @@ impl Player {
         self.seq = target;
         self.seg = None;
         self.need_keyframe = true;
-        // Metadata not handed out yet (a skip before the first read) stays
-        // first in line; sequence headers are the current ones.
-        let metadata = self.prelude.as_deref().and_then(|p| {
+        // Metadata not handed out yet stays first in line, and a player
+        // that has read nothing at all gets the stream's current metadata
+        // (it may have joined before the publisher sent any); sequence
+        // headers are the current ones.
+        let pending_metadata = self.prelude.as_deref().and_then(|p| {
             p.get(self.prelude_next..)?
                 .iter()
                 .find(|e| e.flags & flv::FLAG_METADATA != 0)
                 .cloned()
+        });
+        let metadata = pending_metadata.or_else(|| {
+            (self.stats.tags_out == 0)
+                .then(|| st.metadata.clone())
+                .flatten()
         });
         let tags: Vec<Entry> = metadata
             .into_iter()

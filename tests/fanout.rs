@@ -377,3 +377,29 @@ fn play_option_shortens_the_republish_wait() {
     assert_eq!(quick.read().err(), Some(Error::Eof));
     assert_eq!(patient.read().err(), Some(Error::Again));
 }
+
+#[test]
+fn player_that_skips_before_its_first_read_still_gets_the_metadata() {
+    // Attached before the publisher sent anything, then left behind.
+    let hub = hub();
+    let s = hub.stream("live/early").unwrap();
+    let mut early = s.play(Default::default()).unwrap();
+    let mut p = s.publish().unwrap();
+    start(&mut p, 0);
+    let mut t = 0;
+    for g in 0..15 {
+        t = push_av(&mut p, t, 50, 50, g * 50);
+    }
+    let (tags, _) = drain(&mut early);
+    let kinds: Vec<_> = tags.iter().take(4).map(|t| (t.tag_type, t.flags)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (SCRIPT, flv::FLAG_METADATA),
+            (AUDIO, flv::FLAG_SEQUENCE_HEADER),
+            (VIDEO, flv::FLAG_SEQUENCE_HEADER),
+            (VIDEO, flv::FLAG_KEYFRAME),
+        ]
+    );
+    assert!(early.stats().tags_dropped > 0);
+}
