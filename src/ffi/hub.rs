@@ -51,6 +51,33 @@ unsafe fn key_str<'a>(key: *const c_char) -> Result<&'a str, livehub_result> {
     bytes.to_str().map_err(|_| LIVEHUB_ERR_INVALID_ARG)
 }
 
+/// Looks a stream up with `lookup` and writes a new reference to it to
+/// `*stream_out`: the common body of `livehub_hub_stream` and
+/// `livehub_hub_find`.
+///
+/// # Safety
+/// `key` is non-NULL and NUL-terminated, unchanged during the call;
+/// `stream_out` is non-NULL and valid for writing a pointer.
+unsafe fn stream_by_key(
+    key: *const c_char,
+    stream_out: *mut *mut livehub_stream,
+    lookup: impl FnOnce(&str) -> Result<std::sync::Arc<crate::Stream>, crate::Error>,
+) -> livehub_result {
+    // SAFETY: `key` is a NUL-terminated string (this function's contract).
+    let key = match unsafe { key_str(key) } {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    match lookup(key) {
+        Ok(stream) => {
+            // SAFETY: `stream_out` is non-NULL and writable (contract).
+            unsafe { write_out(stream_out, to_arc_ptr::<livehub_stream>(stream)) };
+            LIVEHUB_OK
+        }
+        Err(e) => from_error(e),
+    }
+}
+
 /// Creates a hub with the policies in `*cfg` (NULL: the defaults) and
 /// writes it to `*hub_out`.
 ///
@@ -161,20 +188,9 @@ pub extern "C" fn livehub_hub_stream(
     ffi_panic_boundary! {
         check_non_null!(hub, key, stream_out);
         let hub: &Hub = ref_or_null!(hub);
-        // SAFETY: the caller passes a NUL-terminated string (checked non-NULL).
-        let key = match unsafe { key_str(key) } {
-            Ok(k) => k,
-            Err(code) => return code,
-        };
-        match hub.stream(key) {
-            Ok(stream) => {
-                // SAFETY: `stream_out` is non-NULL (checked) and valid for
-                // writing a pointer (caller's contract).
-                unsafe { write_out(stream_out, to_arc_ptr::<livehub_stream>(stream)) };
-                LIVEHUB_OK
-            }
-            Err(e) => from_error(e),
-        }
+        // SAFETY: `key` is non-NULL (checked) and NUL-terminated, and
+        // `stream_out` non-NULL (checked) and writable (caller's contract).
+        unsafe { stream_by_key(key, stream_out, |k| hub.stream(k)) }
     }
 }
 
@@ -199,20 +215,8 @@ pub extern "C" fn livehub_hub_find(
     ffi_panic_boundary! {
         check_non_null!(hub, key, stream_out);
         let hub: &Hub = ref_or_null!(hub);
-        // SAFETY: the caller passes a NUL-terminated string (checked non-NULL).
-        let key = match unsafe { key_str(key) } {
-            Ok(k) => k,
-            Err(code) => return code,
-        };
-        match hub.find(key) {
-            Ok(stream) => {
-                // SAFETY: `stream_out` is non-NULL (checked) and valid for
-                // writing a pointer (caller's contract).
-                unsafe { write_out(stream_out, to_arc_ptr::<livehub_stream>(stream)) };
-                LIVEHUB_OK
-            }
-            Err(e) => from_error(e),
-        }
+        // SAFETY: as in `livehub_hub_stream()`.
+        unsafe { stream_by_key(key, stream_out, |k| hub.find(k)) }
     }
 }
 
