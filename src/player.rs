@@ -75,6 +75,7 @@ struct Counters {
 }
 
 /// Where the tag handed out by `advance` lives.
+#[derive(Clone, Copy)]
 enum Src {
     /// `self.prelude[i]`, with its output timestamp.
     Prelude(usize, u32),
@@ -265,11 +266,9 @@ impl Player {
 
     /// Counters so far, lag and state (takes the stream lock briefly).
     pub fn stats(&self) -> PlayerStats {
+        self.mirror();
         let st = lock(&self.stream.state);
-        let lag_ms = st
-            .last_ts()
-            .zip(st.ring.ts_of(self.seq))
-            .map_or(0, |(newest, at)| newest.saturating_sub(at));
+        let lag_ms = st.lag_ms(self.seq);
         PlayerStats {
             tags_out: self.stats.tags_out,
             bytes_out: self.stats.bytes_out,
@@ -283,19 +282,24 @@ impl Player {
     /// armed), [`Error::Eof`] (the stream ended for this player; sticky).
     pub fn read(&mut self) -> Result<TagView<'_>, Error> {
         let src = self.advance()?;
-        let (entry, timestamp) = match src {
+        let (e, timestamp) = self.entry(src)?;
+        Ok(TagView {
+            tag_type: e.tag_type,
+            timestamp,
+            flags: e.flags & PUBLIC_FLAGS,
+            data: &e.data,
+        })
+    }
+
+    /// The tag `advance` handed out, with its output timestamp. (`advance`
+    /// only reports a tag it found where `src` says, so the `Again` branch
+    /// is never taken.)
+    fn entry(&self, src: Src) -> Result<(&Entry, u32), Error> {
+        let (entry, ts) = match src {
             Src::Prelude(i, ts) => (self.prelude.as_deref().and_then(|p| p.get(i)), ts),
             Src::Ring(seq, ts) => (self.seg.as_deref().and_then(|s| s.get(seq)), ts),
         };
-        // `advance` only reports a tag it found where `src` says.
-        entry
-            .map(|e| TagView {
-                tag_type: e.tag_type,
-                timestamp,
-                flags: e.flags & PUBLIC_FLAGS,
-                data: &e.data,
-            })
-            .ok_or(Error::Again)
+        entry.map(|e| (e, ts)).ok_or(Error::Again)
     }
 
     /// Blocks until a read would not return [`Error::Again`], or `timeout`
@@ -410,13 +414,9 @@ impl Player {
     /// Serializes the next tag for the byte-stream outputs.
     fn next_pending(&mut self) -> Result<Pending, Error> {
         let src = self.advance()?;
-        let (entry, ts) = match src {
-            Src::Prelude(i, ts) => (self.prelude.as_deref().and_then(|p| p.get(i)), ts),
-            Src::Ring(seq, ts) => (self.seg.as_deref().and_then(|s| s.get(seq)), ts),
-        };
-        let (tag_type, body) = entry
-            .map(|e| (e.tag_type, e.data.clone()))
-            .ok_or(Error::Again)?;
+        let (tag_type, body, ts) = self
+            .entry(src)
+            .map(|(e, ts)| (e.tag_type, e.data.clone(), ts))?;
         let mut head = [0u8; 24];
         let mut head_len = 0;
         if !self.flv.as_ref().is_some_and(|o| o.header_done) {
@@ -519,12 +519,18 @@ impl Player {
         }
     }
 
-    /// Counts one tag handed out, and mirrors the counters where the
-    /// stream's stats and stall check can see them.
+    /// Counts one tag handed out.
     #[inline]
     fn count(&mut self, len: usize) {
         self.stats.tags_out += 1;
         self.stats.bytes_out += len as u64;
+    }
+
+    /// Copies position and counters where the stream's stats and stall
+    /// check can see them. Done on the slow path, which every player takes
+    /// at least once per segment and whenever it catches up, not per tag:
+    /// what others see lags by less than one segment.
+    fn mirror(&self) {
         let n = &self.notifier;
         n.pos.store(self.seq, Ordering::Relaxed);
         n.tags_out.store(self.stats.tags_out, Ordering::Relaxed);
@@ -597,6 +603,7 @@ impl Player {
         stream: &Stream,
         fire: &mut Vec<Arc<Notifier>>,
     ) -> Result<(), Error> {
+        self.mirror();
         let write_seq = st.ring.write_seq();
         let now = stream.now();
         // How long this player still waits for a republish, if it waits.
@@ -624,10 +631,7 @@ impl Player {
         } else if self.seq < front {
             self.skip_forward(st);
         } else if self.seq < write_seq {
-            let lag = st
-                .last_ts()
-                .zip(st.ring.ts_of(self.seq))
-                .map_or(0, |(newest, ts)| newest.saturating_sub(ts));
+            let lag = st.lag_ms(self.seq);
             let newer_key = st.gop.as_ref().is_some_and(|g| g.start > self.seq);
             if lag > stream.cfg.max_lag_ms as u64 && newer_key {
                 self.skip_forward(st);

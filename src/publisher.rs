@@ -92,14 +92,20 @@ impl Publisher {
     /// unpublished or the stream removed. On error nothing is stored and the
     /// stream and its players carry on.
     pub fn push_tag(&mut self, tag_type: u8, timestamp: u32, data: &[u8]) -> Result<(), Error> {
+        // Checked before the copy, so an oversize tag costs nothing.
         self.check_size(data.len())?;
-        self.push_bytes(tag_type, timestamp, Bytes::copy_from_slice(data))
+        self.push_checked(tag_type, timestamp, Bytes::copy_from_slice(data))
     }
 
     /// [`push_tag`](Self::push_tag) without the copy, for payloads already
     /// in a `Bytes`.
     pub fn push_bytes(&mut self, tag_type: u8, timestamp: u32, data: Bytes) -> Result<(), Error> {
         self.check_size(data.len())?;
+        self.push_checked(tag_type, timestamp, data)
+    }
+
+    /// Classifies and stores one tag whose size was checked.
+    fn push_checked(&mut self, tag_type: u8, timestamp: u32, data: Bytes) -> Result<(), Error> {
         let (data, info) = match classify(tag_type, data) {
             Ok(ok) => ok,
             Err(e) => {

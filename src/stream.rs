@@ -249,6 +249,14 @@ impl State {
         out.push(',');
     }
 
+    /// How far the tag at `seq` is behind the newest, in ms of stream time
+    /// (0 when `seq` is not retained or is the live edge).
+    pub fn lag_ms(&self, seq: u64) -> u64 {
+        self.last_ts()
+            .zip(self.ring.ts_of(seq))
+            .map_or(0, |(newest, at)| newest.saturating_sub(at))
+    }
+
     /// Timeline position of the newest tag.
     pub fn last_ts(&self) -> Option<u64> {
         self.timeline.last()
@@ -675,7 +683,6 @@ impl Stream {
     pub(crate) fn write_json(&self, out: &mut String) {
         use crate::json;
         let st = lock(&self.state);
-        let newest = st.last_ts();
         out.push('{');
         json::key(out, "key");
         json::string(out, &self.key);
@@ -711,10 +718,7 @@ impl Stream {
             json::num(out, "id", n.id);
             let state = PlayerState::of(n, write_seq);
             json::opt_str(out, "state", Some(state.as_str()));
-            let lag = newest
-                .zip(st.ring.ts_of(pos))
-                .map_or(0, |(new, at)| new.saturating_sub(at));
-            json::num(out, "lag_ms", lag);
+            json::num(out, "lag_ms", st.lag_ms(pos));
             json::num(out, "tags_out", n.tags_out.load(Ordering::Relaxed));
             json::num(out, "bytes_out", n.bytes_out.load(Ordering::Relaxed));
             json::num(out, "tags_dropped", n.tags_dropped.load(Ordering::Relaxed));
