@@ -15,7 +15,8 @@
  *   7. release every handle.
  *
  * Player A reads one tag at a time with livehub_player_read() (a borrowed view,
- * for servers that build their own output); player B reads the ready-made
+ * for servers that build their own output), player C the same tags up to 16 at
+ * a time with livehub_player_read_batch(); player B reads the ready-made
  * HTTP-FLV byte stream with livehub_player_read_flv() (what an HTTP-FLV server
  * writes to its socket).
  *
@@ -23,8 +24,8 @@
  * tag we simply drain both players until they say LIVEHUB_AGAIN.
  *
  * Exit status: 0 only if player B started with metadata, audio sequence
- * header, video sequence header, keyframe, and player A received every pushed
- * tag unchanged, in order.
+ * header, video sequence header, keyframe, and players A and C received every
+ * pushed tag unchanged, in order.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -252,6 +253,35 @@ static void note_tag(player_report *r, uint8_t type, uint32_t ts, const uint8_t 
     else if (type == LIVEHUB_TAG_SCRIPT) r->script++;
 }
 
+/* Checks a tag read by a player that joined before the first push (A or C)
+ * against what was pushed at the same position. */
+static void check_pushed(player_report *r, const livehub_tag *tag)
+{
+    size_t i = r->tags;
+    EXPECT(i < pushed_count, "%s: got more tags than were pushed", r->name);
+    if (i < pushed_count) {
+        const pushed_tag *want = &pushed[i];
+        EXPECT(tag->type == want->type && tag->size == want->size &&
+               checksum(tag->data, tag->size) == want->checksum,
+               "%s: tag %zu differs from what was pushed (%s)", r->name, i, want->kind);
+        /* Joined before the first tag, whose timestamp is 0: with the default
+         * "rebase" timestamp policy the timestamps are unchanged. */
+        EXPECT(tag->timestamp == want->timestamp, "%s: tag %zu timestamp %u, pushed %u",
+               r->name, i, (unsigned)tag->timestamp, (unsigned)want->timestamp);
+        const char *k = want->kind;
+        if (!strcmp(k, "metadata"))
+            EXPECT(tag->flags & LIVEHUB_TAG_FLAG_METADATA, "%s: metadata flag missing", r->name);
+        if (!strcmp(k, "audio-sh") || !strcmp(k, "video-sh"))
+            EXPECT(tag->flags & LIVEHUB_TAG_FLAG_SEQUENCE_HEADER, "%s: sequence header flag missing on tag %zu",
+                   r->name, i);
+        if (!strcmp(k, "keyframe"))
+            EXPECT(tag->flags & LIVEHUB_TAG_FLAG_KEYFRAME, "%s: keyframe flag missing on tag %zu", r->name, i);
+        if (!strcmp(k, "inter"))
+            EXPECT(!(tag->flags & LIVEHUB_TAG_FLAG_KEYFRAME), "%s: inter frame %zu flagged as keyframe", r->name, i);
+    }
+    note_tag(r, tag->type, tag->timestamp, tag->data, tag->size);
+}
+
 /* Player A: one tag at a time. The livehub_tag is a *borrowed view*: its data
  * pointer stays valid only until the next call on this player, so a server
  * copies or writes it out before reading again. */
@@ -263,26 +293,24 @@ static void drain_player_a(player_report *a)
         if (r == LIVEHUB_AGAIN) return;          /* caught up: nothing to read now */
         if (r == LIVEHUB_EOF) { a->eof = 1; return; }
         check(r, "livehub_player_read");
+        check_pushed(a, &tag);
+    }
+}
 
-        size_t i = a->tags;
-        EXPECT(i < pushed_count, "A: got more tags than were pushed");
-        if (i < pushed_count) {
-            const pushed_tag *want = &pushed[i];
-            EXPECT(tag.type == want->type && tag.size == want->size &&
-                   checksum(tag.data, tag.size) == want->checksum,
-                   "A: tag %zu differs from what was pushed (%s)", i, want->kind);
-            /* A joined before the first tag, whose timestamp is 0: with the
-             * default "rebase" timestamp policy its timestamps are unchanged. */
-            EXPECT(tag.timestamp == want->timestamp, "A: tag %zu timestamp %u, pushed %u",
-                   i, (unsigned)tag.timestamp, (unsigned)want->timestamp);
-            const char *k = want->kind;
-            if (!strcmp(k, "metadata")) EXPECT(tag.flags & LIVEHUB_TAG_FLAG_METADATA, "A: metadata flag missing");
-            if (!strcmp(k, "audio-sh") || !strcmp(k, "video-sh"))
-                EXPECT(tag.flags & LIVEHUB_TAG_FLAG_SEQUENCE_HEADER, "A: sequence header flag missing on tag %zu", i);
-            if (!strcmp(k, "keyframe")) EXPECT(tag.flags & LIVEHUB_TAG_FLAG_KEYFRAME, "A: keyframe flag missing on tag %zu", i);
-            if (!strcmp(k, "inter")) EXPECT(!(tag.flags & LIVEHUB_TAG_FLAG_KEYFRAME), "A: inter frame %zu flagged as keyframe", i);
-        }
-        note_tag(a, tag.type, tag.timestamp, tag.data, tag.size);
+/* Player C: the same tags as A, up to 16 per call. All the views of one call
+ * stay valid together until the next call on the player: a server can hand
+ * the whole batch to its output at once. */
+static void drain_player_c(player_report *c)
+{
+    for (int guard = 0; guard < 10000; guard++) {
+        livehub_tag tags[16];
+        size_t n = 0;
+        livehub_result r = livehub_player_read_batch(c->player, tags, 16, &n);
+        if (r == LIVEHUB_AGAIN) return;
+        if (r == LIVEHUB_EOF) { c->eof = 1; return; }
+        check(r, "livehub_player_read_batch");
+        EXPECT(n >= 1 && n <= 16, "C: batch of %zu tags", n);
+        for (size_t i = 0; i < n; i++) check_pushed(c, &tags[i]);
     }
 }
 
@@ -359,8 +387,10 @@ int main(void)
      * defaults (timestamps rebased so that the player's first tag is at 0). */
     player_report a = { "A", NULL, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0 };
     player_report b = { "B", NULL, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0 };
+    player_report c = { "C", NULL, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0 };
     bytes_buf wire_b = { NULL, 0, 0 };
     check(livehub_stream_play(stream, NULL, &a.player), "livehub_stream_play (A)");
+    check(livehub_stream_play(stream, NULL, &c.player), "livehub_stream_play (C)");
 
     /* 4. The publisher. Only one may be active per stream (a second one gets
      * LIVEHUB_ERR_BUSY). Releasing it is the unpublish. */
@@ -417,6 +447,7 @@ int main(void)
         check(livehub_publisher_push_tag(pub, type, ts, body, size), "livehub_publisher_push_tag");
 
         drain_player_a(&a);
+        if (guard % 7 == 0) drain_player_c(&c);   /* C reads less often, in batches */
         if (b.player) drain_player_b(&b, &wire_b);
     }
 
@@ -436,7 +467,7 @@ int main(void)
     EXPECT(!strcmp(st.audio_codec, "aac") && st.sample_rate == 44100 && st.channels == 2,
            "stream stats: audio %s %u Hz %u ch, want aac 44100 Hz 2 ch", st.audio_codec,
            (unsigned)st.sample_rate, (unsigned)st.channels);
-    EXPECT(st.tags_in == pushed_count && st.players == 2, "stream stats: %llu tags in, %llu players",
+    EXPECT(st.tags_in == pushed_count && st.players == 3, "stream stats: %llu tags in, %llu players",
            (unsigned long long)st.tags_in, (unsigned long long)st.players);
 
     /* 6. Unpublish: releasing the publisher is all it takes. Nothing is freed
@@ -452,17 +483,22 @@ int main(void)
     livehub_result wb = livehub_player_wait(b.player, 1000);
     EXPECT(wb == LIVEHUB_OK || wb == LIVEHUB_EOF, "B: wait after unpublish returned %s", livehub_result_str(wb));
     drain_player_b(&b, &wire_b);
+    livehub_result wc = livehub_player_wait(c.player, 1000);
+    EXPECT(wc == LIVEHUB_OK || wc == LIVEHUB_EOF, "C: wait after unpublish returned %s", livehub_result_str(wc));
+    drain_player_c(&c);
     parse_flv(&b, &wire_b);
 
     printf("  published %zu tags (%u video frames, %u AAC frames, 3 headers)\n",
            pushed_count, (unsigned)video_frame, (unsigned)audio_frame);
     print_report(&a);
     print_report(&b);
+    print_report(&c);
     printf("  B received %zu bytes of HTTP-FLV\n", wire_b.len);
 
     /* The properties this demo promises. */
     EXPECT(a.tags == pushed_count, "A: %zu tags, %zu pushed", a.tags, pushed_count);
-    EXPECT(a.eof && b.eof, "both players must reach EOF after the unpublish");
+    EXPECT(c.tags == pushed_count, "C: %zu tags, %zu pushed", c.tags, pushed_count);
+    EXPECT(a.eof && b.eof && c.eof, "every player must reach EOF after the unpublish");
     EXPECT(b.tags >= 4, "B: only %zu tags", b.tags);
     if (b.tags >= 4) {
         EXPECT(!strcmp(b.first_kinds[0], "metadata"), "B: first tag is %s, want metadata", b.first_kinds[0]);
@@ -476,6 +512,7 @@ int main(void)
      * reference, and the stream's memory goes with the last one. */
     livehub_player_release(a.player);
     livehub_player_release(b.player);
+    livehub_player_release(c.player);
     livehub_stream_release(stream);
     livehub_hub_release(hub);
     free(wire_b.data);

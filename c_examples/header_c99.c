@@ -156,6 +156,8 @@ static livehub_result (*const p_publisher_push_flv)(livehub_publisher *, const u
 static void (*const p_publisher_release)(livehub_publisher *) = livehub_publisher_release;
 
 static livehub_result (*const p_player_read)(livehub_player *, livehub_tag *) = livehub_player_read;
+static livehub_result (*const p_player_read_batch)(livehub_player *, livehub_tag *, size_t, size_t *) =
+    livehub_player_read_batch;
 static livehub_result (*const p_player_read_flv)(livehub_player *, uint8_t *, size_t, size_t *) = livehub_player_read_flv;
 static livehub_result (*const p_player_read_iov)(livehub_player *, livehub_iovec *, size_t, size_t *) =
     livehub_player_read_iov;
@@ -184,7 +186,8 @@ int main(void)
         (const void *)&p_stream_release, (const void *)&p_stream_publish, (const void *)&p_stream_play,
         (const void *)&p_stream_set_userdata, (const void *)&p_stream_userdata,
         (const void *)&p_publisher_push_tag, (const void *)&p_publisher_push_flv,
-        (const void *)&p_publisher_release, (const void *)&p_player_read, (const void *)&p_player_read_flv,
+        (const void *)&p_publisher_release, (const void *)&p_player_read, (const void *)&p_player_read_batch,
+        (const void *)&p_player_read_flv,
         (const void *)&p_player_read_iov, (const void *)&p_player_wait, (const void *)&p_player_set_notify,
         (const void *)&p_player_release, (const void *)&p_hub_stats_json, (const void *)&p_stream_get_stats,
         (const void *)&p_player_get_stats, (const void *)&p_set_log_callback,

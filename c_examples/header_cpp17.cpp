@@ -84,6 +84,7 @@ SIG(livehub_publisher_push_flv, livehub_result (*)(livehub_publisher *, const ui
 SIG(livehub_publisher_release, void (*)(livehub_publisher *));
 SIG(livehub_player_read, livehub_result (*)(livehub_player *, livehub_tag *));
 SIG(livehub_player_read_flv, livehub_result (*)(livehub_player *, uint8_t *, size_t, size_t *));
+SIG(livehub_player_read_batch, livehub_result (*)(livehub_player *, livehub_tag *, size_t, size_t *));
 SIG(livehub_player_read_iov, livehub_result (*)(livehub_player *, livehub_iovec *, size_t, size_t *));
 SIG(livehub_player_wait, livehub_result (*)(livehub_player *, uint32_t));
 SIG(livehub_player_set_notify, livehub_result (*)(livehub_player *, void (*)(void *), void *));
@@ -141,6 +142,8 @@ static_assert(std::is_same<decltype(std::declval<livehub::Hub &>().find("k")), s
   rs = pl.read_flv(b, sizeof b, n);
   livehub_iovec iov[3];
   rs = pl.read_iov(iov, 3, n);
+  livehub_tag tags[4];
+  rs = pl.read_batch(tags, 4, n);
   livehub::WaitStatus ws = pl.wait(std::chrono::milliseconds(0));
   pl.set_notify([] {});
   pl.set_notify(nullptr);

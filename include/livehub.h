@@ -1063,6 +1063,33 @@ void livehub_publisher_release(livehub_publisher *p);
 livehub_result livehub_player_read(livehub_player *pl, livehub_tag *tag_out);
 
 /**
+ * Reads up to `cap` tags at once into `tags[0..n]` and writes `n` (1 to
+ * `cap`) to `*count_out`, without blocking: what `n` calls of
+ * `livehub_player_read()` would return, for a fraction of the cost per
+ * tag. Returns what is there now; it does not wait for `cap` tags.
+ *
+ * Ownership: `pl` is borrowed; `tags` is the caller's array, of which only
+ * the first `n` entries are written. Every `tags[i].data` is a borrowed
+ * view as for `livehub_player_read()`: all `n` stay valid and unchanged
+ * until the next call on this player (including its release), whatever
+ * happens to the stream, publisher or hub meanwhile.
+ *
+ * Threads: one at a time per player; may be called from the player's own
+ * notify callback.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_AGAIN, LIVEHUB_EOF, LIVEHUB_ERR_EXPIRED as
+ * for `livehub_player_read()` when there was no tag at all (LIVEHUB_AGAIN
+ * arms the notify callback); LIVEHUB_ERR_INVALID_ARG if `cap` is 0;
+ * LIVEHUB_ERR_NULL if `pl`, `tags` or `count_out` is NULL;
+ * LIVEHUB_ERR_PANIC. On failure neither `tags` nor `*count_out` is
+ * written.
+ */
+livehub_result livehub_player_read_batch(livehub_player *pl,
+                                         livehub_tag *tags,
+                                         size_t cap,
+                                         size_t *count_out);
+
+/**
  * Copies the next bytes of the player's HTTP-FLV byte stream into
  * `buf[0..cap]` and writes their count to `*written_out`. The first call
  * starts with the 9-byte FLV header (audio/video flags from what the

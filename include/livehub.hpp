@@ -244,6 +244,16 @@ class Player {
     return std::nullopt;
   }
 
+  // Up to `cap` tags at once into tags[0..count): what `count` read() calls
+  // would give, cheaper per tag. Every view stays valid until the next call
+  // on this Player.
+  ReadStatus read_batch(livehub_tag *tags, std::size_t cap, std::size_t &count) {
+    std::size_t n = 0;
+    ReadStatus s = read_status(livehub_player_read_batch(p_, tags, cap, &n));
+    count = s == ReadStatus::Ok ? n : 0;
+    return s;
+  }
+
   // The HTTP-FLV byte stream: up to `cap` bytes into `buf` (FLV header on the
   // first call). May stop mid-tag; the next call continues.
   ReadStatus read_flv(uint8_t *buf, std::size_t cap, std::size_t &written) {

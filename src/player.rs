@@ -113,6 +113,23 @@ pub struct Player {
     recheck_ms: Option<u64>,
     stats: Counters,
     flv: Option<Box<FlvOut>>,
+    /// Set once a call that hands out several tags (`read_batch`,
+    /// `read_iov`) has handed out one: from then on, a segment or prelude
+    /// this player lets go of during the call moves to `held`, so that every
+    /// view of the call stays valid until the next call (the C API's
+    /// promise, which the borrow checker cannot see across the boundary).
+    hold: bool,
+    /// What the last multi-tag call moved past; dropped at the next call.
+    held: Vec<Held>,
+}
+
+/// Storage a multi-tag call's views may still point into.
+enum Held {
+    Segment(Arc<Segment>),
+    // Kept for its lifetime only: the views point into it, nothing reads
+    // it through here.
+    #[allow(dead_code)]
+    Prelude(std::sync::Arc<[Entry]>),
 }
 
 /// State of the FLV byte-stream output; allocated on first use.
@@ -123,14 +140,24 @@ struct FlvOut {
     pending: Option<Pending>,
     /// `read_iov`: FLV headers and PreviousTagSizes of the current batch.
     scratch: Vec<u8>,
-    /// `read_iov`: the bodies of the current batch (shared, not copied).
+    /// `read_iov`: bodies of the current batch that are not in the ring
+    /// (prelude tags, the rest of a tag `read_flv` started): shared, not
+    /// copied.
     bodies: Vec<Bytes>,
     pieces: Vec<Piece>,
 }
 
+/// One slice of a `read_iov` batch, resolved once the batch is complete
+/// (`scratch` may grow while it is being built).
+#[derive(Clone, Copy)]
 enum Piece {
-    Scratch(usize, usize),
-    Body(usize),
+    /// `scratch[a..b]`.
+    Scratch(u32, u32),
+    /// `bodies[i]`.
+    Body(u32),
+    /// The body of ring tag `seq`, in the pinned segment or a held one:
+    /// no reference count per tag.
+    Ring(u64),
 }
 
 /// One serialized tag: `head` (file header on the first, then the 11-byte
@@ -178,13 +205,26 @@ impl FlvOut {
         if body.is_empty() {
             return;
         }
+        self.close_run(run_start);
+        self.bodies.push(body);
+        self.pieces.push(Piece::Body(self.bodies.len() as u32 - 1));
+    }
+
+    /// Closes the open scratch run and adds a piece pointing at a ring
+    /// tag's body.
+    fn push_ring(&mut self, seq: u64, run_start: &mut usize) {
+        self.close_run(run_start);
+        self.pieces.push(Piece::Ring(seq));
+    }
+
+    /// Ends the scratch run that started at `run_start`, if not empty.
+    /// (A batch is bounded by its slice count, so offsets fit in `u32`.)
+    fn close_run(&mut self, run_start: &mut usize) {
         if *run_start < self.scratch.len() {
             self.pieces
-                .push(Piece::Scratch(*run_start, self.scratch.len()));
+                .push(Piece::Scratch(*run_start as u32, self.scratch.len() as u32));
         }
         *run_start = self.scratch.len();
-        self.bodies.push(body);
-        self.pieces.push(Piece::Body(self.bodies.len() - 1));
     }
 
     /// Adds what is left of `p` to the batch.
@@ -247,6 +287,8 @@ impl Player {
                 recheck_ms: None,
                 stats: Counters::default(),
                 flv: None,
+                hold: false,
+                held: Vec::new(),
             }
         };
         stream.player_joined();
@@ -281,6 +323,7 @@ impl Player {
     /// The next tag. Errors: [`Error::Again`] (nothing yet; the notifier is
     /// armed), [`Error::Eof`] (the stream ended for this player; sticky).
     pub fn read(&mut self) -> Result<TagView<'_>, Error> {
+        self.begin_call();
         let src = self.advance()?;
         let (e, timestamp) = self.entry(src)?;
         Ok(TagView {
@@ -306,6 +349,7 @@ impl Player {
     /// passes. Returns `Ok` (something to read), [`Error::Eof`] or
     /// [`Error::Timeout`].
     pub fn wait(&mut self, timeout: Duration) -> Result<(), Error> {
+        self.begin_call();
         let deadline = Instant::now().checked_add(timeout);
         loop {
             match self.poll() {
@@ -337,6 +381,7 @@ impl Player {
         if buf.is_empty() {
             return Err(Error::InvalidArg);
         }
+        self.begin_call();
         let mut n = 0;
         while n < buf.len() {
             let mut pending = match self.flv.as_mut().and_then(|o| o.pending.take()) {
@@ -368,6 +413,8 @@ impl Player {
         if max_slices < 3 {
             return Err(Error::Buffer);
         }
+        self.begin_call();
+        self.hold = true;
         let mut out = self.flv.take().unwrap_or_default();
         out.scratch.clear();
         out.bodies.clear();
@@ -377,34 +424,188 @@ impl Player {
         if let Some(p) = out.pending.take() {
             out.push_pending(p, &mut run);
         }
-        self.flv = Some(out);
         // Room for [tail+header][body] and the final [tail].
-        while self.flv_out().pieces.len() + 3 <= max_slices {
-            match self.next_pending() {
-                Ok(p) => {
-                    let out = self.flv_out();
-                    out.push_pending(p, &mut run);
-                }
+        while out.pieces.len() + 3 <= max_slices {
+            let src = match self.advance() {
+                Ok(src) => src,
                 Err(e) => {
                     result = Err(e);
                     break;
                 }
+            };
+            if !out.header_done {
+                let (audio, video) = lock(&self.stream.state).tracks();
+                out.push_bytes(&flv::file_header(audio, video));
+                out.header_done = true;
             }
+            let Ok((e, ts)) = self.entry(src) else { break };
+            let size = e.data.len() as u32;
+            out.push_bytes(&flv::tag_header(e.tag_type, size, ts));
+            match src {
+                Src::Ring(seq, _) if size > 0 => out.push_ring(seq, &mut run),
+                Src::Ring(..) => {}
+                Src::Prelude(..) => out.push_body(e.data.clone(), &mut run),
+            }
+            out.push_bytes(&flv::prev_tag_size(size));
         }
-        let out = self.flv.as_deref_mut().ok_or(Error::Again)?;
-        if run < out.scratch.len() {
-            out.pieces.push(Piece::Scratch(run, out.scratch.len()));
-        }
-        if out.pieces.is_empty() {
+        out.close_run(&mut run);
+        self.flv = Some(out);
+        let Some(flv) = self.flv.as_deref() else {
+            return result.map(|()| 0);
+        };
+        if flv.pieces.is_empty() {
             return result.map(|()| 0);
         }
-        for piece in &out.pieces {
+        for piece in &flv.pieces {
             match *piece {
-                Piece::Scratch(a, b) => emit(&out.scratch[a..b]),
-                Piece::Body(i) => emit(&out.bodies[i]),
+                Piece::Scratch(a, b) => emit(&flv.scratch[a as usize..b as usize]),
+                Piece::Body(i) => emit(&flv.bodies[i as usize]),
+                Piece::Ring(seq) => emit(self.ring_body(seq)),
             }
         }
-        Ok(out.pieces.len())
+        Ok(flv.pieces.len())
+    }
+
+    /// The body of ring tag `seq` handed out by this call: in the pinned
+    /// segment or one the call moved past (held until the next call).
+    fn ring_body(&self, seq: u64) -> &[u8] {
+        let held = self.held.iter().filter_map(|h| match h {
+            Held::Segment(s) => Some(&**s),
+            Held::Prelude(_) => None,
+        });
+        self.seg
+            .as_deref()
+            .into_iter()
+            .chain(held)
+            .find_map(|s| s.get(seq))
+            .map_or(&[], |e| &e.data)
+    }
+
+    /// Hands up to `max` tags to `f`, in order, in one call: what `max`
+    /// calls of [`read`](Self::read) would return, for a fraction of the
+    /// cost (a run of tags in the pinned segment is walked in a tight loop).
+    /// Stops early when nothing more is there. Returns how many tags `f`
+    /// got (at least 1), or the error of [`read`](Self::read) when there
+    /// was none; [`Error::InvalidArg`] when `max` is 0.
+    ///
+    /// Every tag handed out stays in memory until the next call on this
+    /// player, whatever the stream does meanwhile: the C API hands the
+    /// views out as pointers (`livehub_player_read_batch`).
+    ///
+    /// ```
+    /// use livehub::Hub;
+    /// let hub = Hub::new(Default::default());
+    /// let stream = hub.stream("live/batch").unwrap();
+    /// let mut publisher = stream.publish().unwrap();
+    /// let mut player = stream.play(Default::default()).unwrap();
+    /// for ts in 0..5 {
+    ///     publisher.push_tag(8, ts * 23, &[0xAF, 1, ts as u8]).unwrap(); // AAC frames
+    /// }
+    /// let mut got = Vec::new();
+    /// let n = player.read_batch(16, |tag| got.push((tag.timestamp, tag.data[2]))).unwrap();
+    /// assert_eq!(n, 5);
+    /// assert_eq!(got, [(0, 0), (23, 1), (46, 2), (69, 3), (92, 4)]);
+    /// ```
+    pub fn read_batch(
+        &mut self,
+        max: usize,
+        mut f: impl FnMut(TagView<'_>),
+    ) -> Result<usize, Error> {
+        if max == 0 {
+            return Err(Error::InvalidArg);
+        }
+        self.begin_call();
+        self.hold = true;
+        let mut n = 0;
+        while n < max {
+            // One tag the general way: prelude, keyframe wait, the slow
+            // path (next segment, skipping, end of stream, arming).
+            match self.advance() {
+                Ok(src) => {
+                    let (e, timestamp) = self.entry(src)?;
+                    f(TagView {
+                        tag_type: e.tag_type,
+                        timestamp,
+                        flags: e.flags & PUBLIC_FLAGS,
+                        data: &e.data,
+                    });
+                    n += 1;
+                }
+                Err(e) if n == 0 => return Err(e),
+                Err(_) => break,
+            }
+            // Then the run of filled slots after it in the pinned segment.
+            n += self.run(max - n, &mut f);
+        }
+        Ok(n)
+    }
+
+    /// The fast path of `read_batch`: up to `max` filled slots of the
+    /// pinned segment from `seq` on, with one counter update for the run.
+    /// Only once the prelude is out, the keyframe wait is over and the
+    /// rebase origin is known; anything else is left to `advance`.
+    fn run(&mut self, max: usize, f: &mut impl FnMut(TagView<'_>)) -> usize {
+        if self.need_keyframe || self.prelude_pending() {
+            return 0;
+        }
+        let (Some(seg), Some(origin)) = (self.live_segment(), self.origin) else {
+            return 0;
+        };
+        let rebase = self.mode == TimestampMode::Rebase;
+        let (mut seq, mut floor, mut bytes) = (self.seq, self.floor, 0u64);
+        let end = seq + max as u64;
+        while seq < end {
+            let Some(e) = seg.get(seq) else { break };
+            seq += 1;
+            floor = floor.max(e.ts);
+            bytes += e.data.len() as u64;
+            f(TagView {
+                tag_type: e.tag_type,
+                timestamp: if rebase {
+                    floor.saturating_sub(origin)
+                } else {
+                    floor
+                } as u32,
+                flags: e.flags & PUBLIC_FLAGS,
+                data: &e.data,
+            });
+        }
+        let n = seq - self.seq;
+        self.seq = seq;
+        self.floor = floor;
+        self.stats.tags_out += n;
+        self.stats.bytes_out += bytes;
+        n as usize
+    }
+
+    /// Every public call starts here: what the previous call handed out
+    /// may be let go of now.
+    #[inline]
+    fn begin_call(&mut self) {
+        if self.hold {
+            self.hold = false;
+            self.held.clear();
+        }
+        if self.prelude.is_some() && !self.prelude_pending() {
+            self.prelude = None;
+        }
+    }
+
+    /// Moves the player to `seg`; during a multi-tag call the one it
+    /// leaves is held until the next call.
+    fn set_segment(&mut self, seg: Option<Arc<Segment>>) {
+        let old = std::mem::replace(&mut self.seg, seg);
+        if let (true, Some(old)) = (self.hold, old) {
+            self.held.push(Held::Segment(old));
+        }
+    }
+
+    /// The same for the prelude.
+    fn set_prelude(&mut self, prelude: Option<std::sync::Arc<[Entry]>>) {
+        let old = std::mem::replace(&mut self.prelude, prelude);
+        if let (true, Some(old)) = (self.hold, old) {
+            self.held.push(Held::Prelude(old));
+        }
     }
 
     fn flv_out(&mut self) -> &mut FlvOut {
@@ -482,9 +683,6 @@ impl Player {
 
     /// Moves to the next tag to hand out.
     fn advance(&mut self) -> Result<Src, Error> {
-        if self.prelude.is_some() && !self.prelude_pending() {
-            self.prelude = None;
-        }
         self.check_open()?;
         loop {
             if let Some(len) = self.next_prelude_len() {
@@ -547,8 +745,8 @@ impl Player {
             return Err(Error::Eof);
         }
         if self.notifier.expired.load(Ordering::Relaxed) {
-            self.seg = None;
-            self.prelude = None;
+            self.set_segment(None);
+            self.set_prelude(None);
             return Err(Error::Expired);
         }
         Ok(())
@@ -640,10 +838,11 @@ impl Player {
         match st.ring.segment_for(self.seq) {
             Some(seg) => {
                 if !self.seg.as_ref().is_some_and(|s| Arc::ptr_eq(s, seg)) {
-                    self.seg = Some(seg.clone());
+                    let seg = seg.clone();
+                    self.set_segment(Some(seg));
                 }
             }
-            None => self.seg = None,
+            None => self.set_segment(None),
         }
         if self.prelude_pending() || (self.seq < write_seq && self.seg.is_some()) {
             return Ok(());
@@ -660,7 +859,7 @@ impl Player {
     /// The stream is over for this player: EOF from now on.
     fn end(&mut self) -> Error {
         self.eof = true;
-        self.seg = None;
+        self.set_segment(None);
         self.notifier.ended.store(true, Ordering::Relaxed);
         Error::Eof
     }
@@ -678,7 +877,7 @@ impl Player {
         };
         self.stats.tags_dropped += target.saturating_sub(self.seq);
         self.seq = target;
-        self.seg = None;
+        self.set_segment(None);
         self.need_keyframe = true;
         // Metadata not handed out yet stays first in line, and a player
         // that has read nothing at all gets the stream's current metadata
@@ -700,7 +899,7 @@ impl Player {
             .chain(audio_sh)
             .chain(video_sh)
             .collect();
-        self.prelude = (!tags.is_empty()).then(|| tags.into());
+        self.set_prelude((!tags.is_empty()).then(|| tags.into()));
         self.prelude_next = 0;
     }
 }

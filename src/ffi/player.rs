@@ -161,6 +161,60 @@ pub extern "C" fn livehub_player_read(
     }
 }
 
+/// Reads up to `cap` tags at once into `tags[0..n]` and writes `n` (1 to
+/// `cap`) to `*count_out`, without blocking: what `n` calls of
+/// `livehub_player_read()` would return, for a fraction of the cost per
+/// tag. Returns what is there now; it does not wait for `cap` tags.
+///
+/// Ownership: `pl` is borrowed; `tags` is the caller's array, of which only
+/// the first `n` entries are written. Every `tags[i].data` is a borrowed
+/// view as for `livehub_player_read()`: all `n` stay valid and unchanged
+/// until the next call on this player (including its release), whatever
+/// happens to the stream, publisher or hub meanwhile.
+///
+/// Threads: one at a time per player; may be called from the player's own
+/// notify callback.
+///
+/// Returns LIVEHUB_OK; LIVEHUB_AGAIN, LIVEHUB_EOF, LIVEHUB_ERR_EXPIRED as
+/// for `livehub_player_read()` when there was no tag at all (LIVEHUB_AGAIN
+/// arms the notify callback); LIVEHUB_ERR_INVALID_ARG if `cap` is 0;
+/// LIVEHUB_ERR_NULL if `pl`, `tags` or `count_out` is NULL;
+/// LIVEHUB_ERR_PANIC. On failure neither `tags` nor `*count_out` is
+/// written.
+#[no_mangle]
+pub extern "C" fn livehub_player_read_batch(
+    pl: *mut livehub_player,
+    tags: *mut livehub_tag,
+    cap: usize,
+    count_out: *mut usize,
+) -> livehub_result {
+    ffi_panic_boundary! {
+        check_non_null!(pl, tags, count_out);
+        let player = try_player!(pl);
+        let mut count = 0usize;
+        let result = player.read_batch(cap, |view| {
+            // The core hands out at most `cap` tags; never go past it.
+            if count < cap {
+                // SAFETY: `tags` is non-NULL (checked) and the caller's
+                // array has `cap` writable entries, so entry `count` is in
+                // bounds. The view's bytes live until the next call on this
+                // player (the core holds whatever the call moved past).
+                unsafe { tags.add(count).write(livehub_tag::from_view(&view)) };
+                count += 1;
+            }
+        });
+        match result {
+            Ok(_) => {
+                // SAFETY: `count_out` is non-NULL (checked) and valid for
+                // writing a `size_t` (caller's contract).
+                unsafe { write_out(count_out, count) };
+                LIVEHUB_OK
+            }
+            Err(e) => from_error(e),
+        }
+    }
+}
+
 /// Copies the next bytes of the player's HTTP-FLV byte stream into
 /// `buf[0..cap]` and writes their count to `*written_out`. The first call
 /// starts with the 9-byte FLV header (audio/video flags from what the
