@@ -86,6 +86,38 @@ fn cursor_crosses_segments_while_publisher_appends() {
 }
 
 #[test]
+fn batch_reads_cross_segments_while_publisher_appends() {
+    loom::model(|| {
+        let hub = Hub::new(cfg());
+        let s = hub.stream("k").unwrap();
+        let mut pl = livehub::stream::play(&s, Default::default()).unwrap();
+        let mut p = livehub::stream::publish(&s).unwrap();
+        let publisher = thread::spawn(move || {
+            for n in 0..5 {
+                p.push_tag(8, n as u32 * 23, &aac(n)).unwrap();
+            }
+        });
+        let mut seen = Vec::new();
+        loop {
+            match pl.read_batch(8, |t| seen.push(t.data[2])) {
+                Ok(n) => assert!((1..=8).contains(&n)),
+                Err(Error::Again) => match pl.wait(FOREVER) {
+                    Ok(()) => {}
+                    Err(Error::Eof) => break,
+                    Err(e) => panic!("wait: {e}"),
+                },
+                Err(Error::Eof) => break,
+                Err(e) => panic!("read_batch: {e}"),
+            }
+        }
+        publisher.join().unwrap();
+        // Three segments of two tags under loom, read in batches of up to
+        // eight while they fill: every tag once, in order.
+        assert_eq!(seen, vec![0, 1, 2, 3, 4]);
+    });
+}
+
+#[test]
 fn eviction_never_frees_under_a_reader() {
     loom::model(|| {
         // A 1 ms lag window and 1 s steps: every push evicts what it can.
