@@ -1,8 +1,9 @@
 /*
  * flv_load.c — a small HTTP-FLV load client for flv_relay (loopback only).
  *
- *   flv_load [-n CONNS] [-d SECONDS] [-w WARMUP_SECONDS] [--stats-key KEY]
- *            [--min-ratio R] http://127.0.0.1:PORT/APP/STREAM.flv
+ *   flv_load [-n CONNS] [-d SECONDS] [-w WARMUP_SECONDS] [--window SECONDS]
+ *            [--stats-key KEY] [--min-ratio R] [--watch-pid PID]
+ *            http://127.0.0.1:PORT/APP/STREAM.flv
  *
  * Opens CONNS (default 100, at most 20000) connections at once, sends one GET
  * on each and reads the FLV byte stream for SECONDS (default 10, at most
@@ -14,7 +15,21 @@
  * the start to the end, so that connection set-up and the burst of the
  * cached GOP a player gets when it joins do not count. Per connection it
  * reports the FLV bytes and the tag-body bytes received in the window
- * (min / median / max, kbit/s) and the total.
+ * (min / median / max, kbit/s), the reads that returned data per second
+ * (median, max: about the server's writes per second, when it writes less
+ * often than the client reads) and the total.
+ *
+ * With --window SECONDS the window is anchored on the connections instead:
+ * it starts WARMUP_SECONDS after the last connection got its response head
+ * (or failed), lasts SECONDS, and the run ends with it (-d is then only the
+ * limit on the whole run, default WARMUP + SECONDS + 60; the run fails if
+ * the window does not fit in it).
+ *
+ * Its own CPU time in the window (getrusage: user and system, as % of one
+ * core) is reported too, so that a benchmark can tell whether the client
+ * kept up. With --watch-pid PID (the server's), that process's CPU time in
+ * the same window (utime and stime of /proc/PID/stat) and its VmRSS and
+ * VmHWM at the end of the window (/proc/PID/status) are reported as well.
  *
  * With --stats-key KEY it also reads the stream's bytes_in from the
  * server's /api/streams (livehub_hub_stats_json) at both ends of the window:
@@ -72,6 +87,7 @@ typedef struct {
     /* counters */
     uint64_t bytes, body_bytes;          /* whole run */
     uint64_t win_bytes, win_body;        /* in the window */
+    uint64_t win_reads;                  /* recv() calls that returned data, in the window */
 } conn;
 
 static uint64_t now_us(void)
@@ -212,9 +228,53 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: flv_load [-n CONNS] [-d SECONDS] [-w WARMUP_SECONDS] [--stats-key KEY]\n"
-                    "                [--min-ratio R] http://127.0.0.1:PORT/APP/STREAM.flv\n");
+    fprintf(stderr, "usage: flv_load [-n CONNS] [-d SECONDS] [-w WARMUP_SECONDS] [--window SECONDS]\n"
+                    "                [--stats-key KEY] [--min-ratio R] [--watch-pid PID]\n"
+                    "                http://127.0.0.1:PORT/APP/STREAM.flv\n");
     exit(2);
+}
+
+/* utime and stime of process `pid` in clock ticks (/proc/PID/stat), or 0. */
+static int proc_cpu_ticks(long pid, unsigned long long *user, unsigned long long *sys)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    /* Fields after the command name, which is in parentheses and may hold
+     * anything: state is field 3, utime 14, stime 15. */
+    char *p = strrchr(buf, ')');
+    if (!p) return 0;
+    return sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", user, sys) == 2;
+}
+
+/* A "Name:   N kB" field of /proc/PID/status, in kB, or -1. */
+static long proc_status_kb(long pid, const char *name)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    long kb = -1;
+    size_t n = strlen(name);
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, name, n) && line[n] == ':') { kb = strtol(line + n + 1, NULL, 10); break; }
+    }
+    fclose(f);
+    return kb;
+}
+
+/* User and system CPU time of this process so far, in microseconds. */
+static void cpu_us(uint64_t *user, uint64_t *sys)
+{
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    getrusage(RUSAGE_SELF, &ru);
+    *user = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
+    *sys = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
 }
 
 static void conn_fail(conn *c, const char *why)
@@ -227,20 +287,24 @@ static void conn_fail(conn *c, const char *why)
 int main(int argc, char **argv)
 {
     long n = 100;
-    double seconds = 10, warmup = 2, min_ratio = 0;
+    double seconds = -1, warmup = 2, window = 0, min_ratio = 0;
     const char *url = NULL, *stats_key = NULL;
+    long watch_pid = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-n") && v) { n = strtol(v, NULL, 10); i++; }
         else if (!strcmp(a, "-d") && v) { seconds = strtod(v, NULL); i++; }
         else if (!strcmp(a, "-w") && v) { warmup = strtod(v, NULL); i++; }
+        else if (!strcmp(a, "--window") && v) { window = strtod(v, NULL); i++; if (!(window > 0)) usage(); }
         else if (!strcmp(a, "--stats-key") && v) { stats_key = v; i++; }
         else if (!strcmp(a, "--min-ratio") && v) { min_ratio = strtod(v, NULL); i++; }
+        else if (!strcmp(a, "--watch-pid") && v) { watch_pid = strtol(v, NULL, 10); i++; if (watch_pid <= 0) usage(); }
         else if (a[0] != '-' && !url) url = a;
         else usage();
     }
+    if (seconds < 0) seconds = window > 0 ? warmup + window + 60 : 10;
     if (!url || n < 1 || n > MAX_CONNS || !(seconds > 0) || seconds > MAX_SECONDS || warmup < 0 ||
-        warmup >= seconds || min_ratio < 0 || min_ratio > 1)
+        (window > 0 ? warmup + window >= seconds : warmup >= seconds) || min_ratio < 0 || min_ratio > 1)
         usage();
     struct sockaddr_in sa;
     char host[64], path[1024];
@@ -271,9 +335,18 @@ int main(int argc, char **argv)
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (!conns || !rbuf || ep < 0) { perror("flv_load"); return 1; }
 
-    printf("flv_load: %ld connections to %s for %.0f s (measuring from %.0f s)\n", n, url, seconds, warmup);
+    if (window > 0)
+        printf("flv_load: %ld connections to %s; measuring %.0f s from %.0f s after the last one is answered\n",
+               n, url, window, warmup);
+    else
+        printf("flv_load: %ld connections to %s for %.0f s (measuring from %.0f s)\n", n, url, seconds, warmup);
     uint64_t t0 = now_us();
     uint64_t t_win = t0 + (uint64_t)(warmup * 1e6), t_end = t0 + (uint64_t)(seconds * 1e6);
+    uint64_t t_limit = t_end;            /* --window: the run may not go past -d */
+    long settled = 0;                    /* connections answered or failed */
+    uint64_t t_settled = 0;
+    int window_late = 0;
+    if (window > 0) t_win = t_end = UINT64_MAX;
     for (long i = 0; i < n; i++) {
         conn *c = &conns[i];
         c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -290,14 +363,36 @@ int main(int argc, char **argv)
 
     long long stats0 = -1, stats1 = -1;
     uint64_t stats0_at = 0, stats1_at = 0;
+    uint64_t cpu_u0 = 0, cpu_s0 = 0, cpu_u1 = 0, cpu_s1 = 0, cpu_t0 = 0, cpu_t1 = 0;
+    unsigned long long w_u0 = 0, w_s0 = 0, w_u1 = 0, w_s1 = 0;
+    int watch_ok = watch_pid > 0;
+    long watch_rss = -1, watch_hwm = -1;
     int in_window = 0;
     struct epoll_event evs[512];
     for (uint64_t now = now_us(); now < t_end; now = now_us()) {
+        if (window > 0 && t_win == UINT64_MAX) {
+            /* Settled: every connection answered (200 or not) or failed. */
+            settled = 0;
+            for (long i = 0; i < n; i++) settled += conns[i].state != C_CONNECTING && conns[i].state != C_HEAD;
+            if (settled == n) {
+                t_settled = now;
+                t_win = now + (uint64_t)(warmup * 1e6);
+                t_end = t_win + (uint64_t)(window * 1e6);
+                if (t_end > t_limit) { window_late = 1; break; }
+            } else if (now >= t_limit) {
+                window_late = 1;
+                break;
+            }
+        }
         if (!in_window && now >= t_win) {
             in_window = 1;
             if (stats_key) { stats0 = stats_bytes_in(&sa, host, stats_key); stats0_at = now_us(); }
+            cpu_us(&cpu_u0, &cpu_s0);
+            if (watch_ok) watch_ok = proc_cpu_ticks(watch_pid, &w_u0, &w_s0);
+            cpu_t0 = now_us();
         }
         uint64_t next = in_window ? t_end : t_win;
+        if (next == UINT64_MAX) next = now + 100000;
         int timeout_ms = (int)((next - now) / 1000) + 1;
         if (timeout_ms > 100) timeout_ms = 100;
         int k = epoll_wait(ep, evs, 512, timeout_ms);
@@ -369,17 +464,31 @@ int main(int argc, char **argv)
             c->bytes += len;
             uint64_t body = flv_feed(c, p, len);
             c->body_bytes += body;
-            if (counting) { c->win_bytes += len; c->win_body += body; }
+            if (counting) { c->win_bytes += len; c->win_body += body; c->win_reads++; }
         }
     }
-    if (stats_key) { stats1 = stats_bytes_in(&sa, host, stats_key); stats1_at = now_us(); }
+    cpu_us(&cpu_u1, &cpu_s1);
+    if (watch_ok && in_window) {
+        watch_ok = proc_cpu_ticks(watch_pid, &w_u1, &w_s1);
+        watch_rss = proc_status_kb(watch_pid, "VmRSS");
+        watch_hwm = proc_status_kb(watch_pid, "VmHWM");
+    }
+    cpu_t1 = now_us();
+    if (stats_key && in_window) { stats1 = stats_bytes_in(&sa, host, stats_key); stats1_at = now_us(); }
     uint64_t t_stop = now_us();
     for (long i = 0; i < n; i++) if (conns[i].fd >= 0) close(conns[i].fd);
     close(ep);
 
     /* Report. */
+    if (window_late) {
+        printf("flv_load: the window did not fit in %.0f s (%ld of %ld connections answered)\n", seconds, settled, n);
+        t_win = t_end = now_us();
+    }
     double win_s = (double)(t_end - t_win) / 1e6;
+    if (!(win_s > 0)) win_s = 1e-6;
     double *kbps = malloc((size_t)n * sizeof *kbps), *body_kbps = malloc((size_t)n * sizeof *body_kbps);
+    double *rps = malloc((size_t)n * sizeof *rps);
+    if (!kbps || !body_kbps || !rps) { perror("flv_load"); return 1; }
     long ok = 0, failed = 0, early = 0, flv_bad = 0, counted = 0;
     uint64_t total = 0, min_win_body = UINT64_MAX;
     for (long i = 0; i < n; i++) {
@@ -392,6 +501,7 @@ int main(int argc, char **argv)
         if (c->ok) {
             kbps[counted] = (double)c->win_bytes * 8 / win_s / 1000;
             body_kbps[counted] = (double)c->win_body * 8 / win_s / 1000;
+            rps[counted] = (double)c->win_reads / win_s;
             counted++;
         }
         if (c->win_body < min_win_body) min_win_body = c->win_body;
@@ -402,6 +512,8 @@ int main(int argc, char **argv)
     }
     qsort(kbps, (size_t)counted, sizeof *kbps, cmp_double);
     qsort(body_kbps, (size_t)counted, sizeof *body_kbps, cmp_double);
+    qsort(rps, (size_t)counted, sizeof *rps, cmp_double);
+    double rps_med = counted ? rps[counted / 2] : 0, rps_max = counted ? rps[counted - 1] : 0;
     double kmin = counted ? kbps[0] : 0, kmed = counted ? kbps[counted / 2] : 0, kmax = counted ? kbps[counted - 1] : 0;
     double bmin = counted ? body_kbps[0] : 0, bmed = counted ? body_kbps[counted / 2] : 0,
            bmax = counted ? body_kbps[counted - 1] : 0;
@@ -411,10 +523,34 @@ int main(int argc, char **argv)
            win_s, kmin, kmed, kmax);
     printf("flv_load: per connection, %.0f s window, tag bodies: min %.1f  median %.1f  max %.1f kbit/s\n",
            win_s, bmin, bmed, bmax);
+    printf("flv_load: per connection, reads that returned data: median %.1f, max %.1f per second\n", rps_med, rps_max);
     printf("flv_load: total %.1f MiB in %.1f s: %.1f Mbit/s\n", (double)total / 1048576.0, run_s,
            (double)total * 8 / run_s / 1e6);
+    double cpu_wall = cpu_t1 > cpu_t0 && cpu_t0 ? (double)(cpu_t1 - cpu_t0) : 0;
+    double cpu_user_pct = cpu_wall > 0 ? 100.0 * (double)(cpu_u1 - cpu_u0) / cpu_wall : -1;
+    double cpu_sys_pct = cpu_wall > 0 ? 100.0 * (double)(cpu_s1 - cpu_s0) / cpu_wall : -1;
+    double connect_s = t_settled ? (double)(t_settled - t0) / 1e6 : -1;
+    if (cpu_wall > 0)
+        printf("flv_load: own CPU in the window: user %.1f%%, sys %.1f%% of one core\n", cpu_user_pct, cpu_sys_pct);
+    double w_user_pct = -1, w_sys_pct = -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (watch_pid > 0) {
+        if (watch_ok && in_window && cpu_wall > 0 && hz > 0 && watch_rss >= 0) {
+            w_user_pct = 100.0 * (double)(w_u1 - w_u0) / (double)hz / (cpu_wall / 1e6);
+            w_sys_pct = 100.0 * (double)(w_s1 - w_s0) / (double)hz / (cpu_wall / 1e6);
+            printf("flv_load: pid %ld in the window: user %.1f%%, sys %.1f%% of one core; VmRSS %.1f MB, VmHWM %.1f MB\n",
+                   watch_pid, w_user_pct, w_sys_pct, (double)watch_rss / 1024, (double)watch_hwm / 1024);
+        } else {
+            printf("flv_load: could not read /proc/%ld in the window (gone?)\n", watch_pid);
+            watch_ok = 0;
+        }
+    }
+    /* Window throughput of all connections together (what the relay sent). */
+    uint64_t win_total = 0;
+    for (long i = 0; i < n; i++) win_total += conns[i].win_bytes;
+    double win_mbps = (double)win_total * 8 / win_s / 1e6;
 
-    int pass = ok == n;
+    int pass = ok == n && !window_late && (watch_pid == 0 || watch_ok);
     double stream_kbps = -1, ratio = -1;
     if (stats_key) {
         if (stats0 < 0 || stats1 < stats0 || stats1_at <= stats0_at) {
@@ -435,11 +571,15 @@ int main(int argc, char **argv)
     }
     printf("RESULT conns=%ld ok=%ld failed=%ld ended_early=%ld flv_errors=%ld min_kbps=%.1f median_kbps=%.1f "
            "max_kbps=%.1f body_min_kbps=%.1f body_median_kbps=%.1f body_max_kbps=%.1f stream_kbps=%.1f "
-           "min_ratio=%.4f total_mbps=%.2f\n",
+           "min_ratio=%.4f total_mbps=%.2f window_mbps=%.2f window_s=%.1f connect_s=%.2f "
+           "cpu_user_pct=%.1f cpu_sys_pct=%.1f watch_user_pct=%.2f watch_sys_pct=%.2f watch_rss_kb=%ld "
+           "watch_hwm_kb=%ld reads_per_s_median=%.2f reads_per_s_max=%.2f\n",
            n, ok, failed, early, flv_bad, kmin, kmed, kmax, bmin, bmed, bmax, stream_kbps, ratio,
-           (double)total * 8 / run_s / 1e6);
+           (double)total * 8 / run_s / 1e6, win_mbps, win_s, connect_s, cpu_user_pct, cpu_sys_pct,
+           w_user_pct, w_sys_pct, watch_rss, watch_hwm, rps_med, rps_max);
     free(kbps);
     free(body_kbps);
+    free(rps);
     free(conns);
     free(rbuf);
     return pass ? 0 : 1;

@@ -3,10 +3,11 @@
  *
  * One C file, using only livehub.h, libc and pthreads: epoll event loops,
  * non-blocking sockets, and writev() straight from the iovecs that
- * livehub_player_read_iov() returns (tag bodies are never copied per player).
+ * livehub_player_read_iov() returns (tag bodies are never copied per player),
+ * with each player's writes merged: one writev() every --merge-ms.
  *
  *   flv_relay [--http ADDR:PORT] [--tcp-ingest ADDR:PORT] [--threads N]
- *             [--demo FILE.flv] [--wait-ms N] [--web DIR] [-v]
+ *             [--demo FILE.flv] [--wait-ms N] [--merge-ms N] [--web DIR] [-v]
  *
  *   --http ADDR:PORT        HTTP listener (default 127.0.0.1:8080; port 0
  *                           picks a free port, printed at startup)
@@ -16,6 +17,9 @@
  *                           live/demo (timestamps continue across loops)
  *   --wait-ms N             a player of an unknown stream waits up to N ms
  *                           for a publisher instead of getting 404 at once
+ *   --merge-ms N            write each player's socket at most every N ms,
+ *                           everything pending in one writev() (default 350,
+ *                           at most 1000); 0: write as soon as a tag is there
  *   --web DIR               where index.html and node_modules/ are (default:
  *                           web/ found next to or above the binary)
  *   -v                      log every player and livehub's INFO messages
@@ -55,20 +59,42 @@
  *   different threads. A connection is only ever touched by its own loop.
  *   A player's notify callback runs on the thread of whoever changed the
  *   stream (a publisher's loop, the demo thread, a tick on any loop), after
- *   livehub released its locks; all it does is put the connection on its
- *   owner loop's ready list (under that loop's mutex) and write the loop's
- *   eventfd when the list was empty. The owner then pumps the connection.
- *   No livehub call is ever made while holding a loop mutex: the callback
- *   takes that mutex, and livehub_player_release() waits for a running
- *   callback to finish.
+ *   livehub released its locks; all it does is queue the connection on its
+ *   owner loop (under that loop's mutex). No livehub call is ever made while
+ *   holding a loop mutex: the callback takes that mutex, and
+ *   livehub_player_release() waits for a running callback to finish.
+ *
+ *   Merged writes (--merge-ms N > 0, the default): each loop has one timer,
+ *   which fires every N ms; there is no timer per player. The callback puts
+ *   the player on the loop's flush list and does not wake the loop. At each
+ *   firing the loop takes every player on that list and, for each, one
+ *   livehub_player_read_iov() into the loop's array of IOV_BATCH iovecs —
+ *   all the tags that came since the last firing — and one writev() of it.
+ *   A player whose read returned data stays on the list for the next firing
+ *   (whether or not that read also armed its callback: a second queueing is
+ *   a no-op); one whose read returned LIVEHUB_AGAIN leaves it until its
+ *   callback puts it back; the end of the stream is seen at the next firing
+ *   at the latest. So a player's socket is written about 1000/N times a second,
+ *   whatever the tag rate. Joins are not merged: a new player's first batch
+ *   (the response head, metadata, sequence headers and the cached GOP) goes
+ *   out at once, and until then its callback wakes the loop (prompt).
+ *   The timer also runs the tick work (livehub_hub_tick, timeouts) every
+ *   TICK_MS, or at each firing when N is longer.
+ *
+ *   --merge-ms 0: the callback puts the player on the loop's ready list and
+ *   writes the loop's eventfd when the list was empty; the loop then reads
+ *   the player up to LIVEHUB_AGAIN, one writev() per read: about one write
+ *   per tag per player.
  *
  * SLOW CLIENTS
  *   A player reads from livehub only when its socket took the whole previous
- *   batch: the iovecs of a partial writev() stay in the connection (they
- *   point into livehub's storage, valid until the next call on that player)
- *   and the rest goes out on the next EPOLLOUT. Nothing is buffered per
- *   player; a client that falls behind is skipped forward to a keyframe by
- *   livehub (max_lag_ms) and one that stops reading is closed.
+ *   batch. What a partial writev() left is kept in the connection (the
+ *   iovecs only, copied out of the loop's array; they point into livehub's
+ *   storage, valid until the next call on that player) and goes out on the
+ *   next EPOLLOUT; with merging, the player then waits for the next firing
+ *   for new data. Nothing else is buffered per player; a client that falls
+ *   behind is skipped forward to a keyframe by livehub (max_lag_ms) and one
+ *   that stops reading is closed.
  *
  * SIGINT or SIGTERM: stop accepting, release every livehub handle, exit 0.
  */
@@ -113,7 +139,14 @@ typedef char livehub_iovec_matches_struct_iovec
 /* ------------------------------------------------------------------------- */
 
 #define MAX_LOOPS          64
-#define IOV_CAP            64          /* iovecs per read_iov batch */
+/* iovecs per read_iov batch: writev() takes at most IOV_MAX (1024 on Linux) */
+#if defined(IOV_MAX) && IOV_MAX < 1024
+#define IOV_BATCH          IOV_MAX
+#else
+#define IOV_BATCH          1024
+#endif
+#define MERGE_MS_DEFAULT   350         /* --merge-ms */
+#define MERGE_MS_MAX       1000
 #define REQ_MAX            8192        /* request head */
 #define READ_CHUNK         65536       /* ingest read size */
 #define READS_PER_TURN     16          /* ingest reads before yielding to others */
@@ -213,10 +246,14 @@ struct conn {
     evsrc src;                   /* SRC_CONN; must stay first */
     loop *loop;                  /* the owner; never changes */
 
-    /* Ready-list links: the only fields other threads touch, and only under
-     * loop->mu (see on_player_notify). */
+    /* Ready-list and flush-list links and flags: the only fields other
+     * threads touch, and only under loop->mu (see on_player_notify). */
     conn *rnext, *rprev;
     int in_ready;
+    conn *fnext, *fprev;         /* the loop's flush list (--merge-ms > 0) */
+    int in_flush;
+    int prompt;                  /* a player before its first bytes: its
+                                    notify wakes the loop at once */
 
     /* Everything below belongs to the owner loop's thread. */
     conn *next, *prev;           /* the loop's list of connections */
@@ -233,15 +270,18 @@ struct conn {
     char *out;                   /* a response, or a player's response head */
     size_t out_len, out_off;
 
-    /* Player. `player` is ours until livehub_player_release(). `iov[iov_i..
-     * iov_n)` is what is left of the last read_iov batch: it points into
-     * livehub's memory, valid until our next call on this player, so we
-     * make no such call before the batch is fully written. */
+    /* Player. `player` is ours until livehub_player_release(). A batch is
+     * read into the loop's iovec array and written at once; if the socket
+     * takes only part of it, `rest[rest_i..rest_n)` (allocated then, freed
+     * once written) keeps what is left: it points into livehub's memory,
+     * valid until our next call on this player, so we make no such call
+     * before the batch is fully written. */
     livehub_player *player;
     int head_sent;
+    int armed;                   /* the last read returned LIVEHUB_AGAIN */
     uint64_t deadline_ms;        /* --wait-ms: 404 if nothing came by then */
-    livehub_iovec iov[IOV_CAP];
-    size_t iov_n, iov_i;
+    livehub_iovec *rest;
+    size_t rest_n, rest_i;
     uint64_t bytes_out;
 
     /* Publisher. `pub` is ours until livehub_publisher_release(), which is
@@ -277,6 +317,8 @@ struct loop {
     /* Shared with other threads, guarded by mu. */
     pthread_mutex_t mu;
     conn *ready_head, *ready_tail;
+    conn *flush_head, *flush_tail;   /* players to write at the next timer firing */
+    size_t flush_len;
     handoff *inbox;
     size_t inbox_len, inbox_cap;
     int stop;
@@ -287,6 +329,8 @@ struct loop {
     size_t nconns;
     conn *dead;                  /* closed this turn: an epoll batch may still name them */
     int accept_paused;
+    uint64_t next_tick_ms;       /* the tick work's own cadence (TICK_MS) */
+    livehub_iovec *iov;          /* IOV_BATCH entries: the batch being written */
     uint8_t *rbuf;
     char *json;
     size_t json_cap;
@@ -323,6 +367,7 @@ static struct {
     int http_fd, tcp_fd;         /* listeners, polled by loop 0 */
     unsigned rr;                 /* round-robin cursor (loop 0 only) */
     uint32_t wait_ms;
+    uint32_t merge_ms;           /* --merge-ms; 0: write as soon as data is there */
     char web_dir[PATH_MAX];
 } g;
 
@@ -338,37 +383,80 @@ static void loop_wake(loop *l)
         say("loop %d: eventfd write: %s", l->id, strerror(errno));
 }
 
+/* Appends c to its loop's ready list (if not there yet). Returns 1 when the
+ * list was empty: the caller then wakes the loop. Under l->mu. */
+static int ready_push_locked(conn *c)
+{
+    loop *l = c->loop;
+    if (c->in_ready) return 0;
+    int was_empty = l->ready_head == NULL;
+    c->in_ready = 1;
+    c->rnext = NULL;
+    c->rprev = l->ready_tail;
+    if (l->ready_tail) l->ready_tail->rnext = c; else l->ready_head = c;
+    l->ready_tail = c;
+    return was_empty;
+}
+
 /* Appends c to its loop's ready list (if not there yet) and wakes the loop
  * when the list was empty. Any thread. */
 static void ready_push(conn *c)
 {
     loop *l = c->loop;
-    int wake = 0;
     pthread_mutex_lock(&l->mu);
-    if (!c->in_ready) {
-        wake = l->ready_head == NULL;
-        c->in_ready = 1;
-        c->rnext = NULL;
-        c->rprev = l->ready_tail;
-        if (l->ready_tail) l->ready_tail->rnext = c; else l->ready_head = c;
-        l->ready_tail = c;
-    }
+    int wake = ready_push_locked(c);
     pthread_mutex_unlock(&l->mu);
     if (wake) loop_wake(l);
 }
 
-/* The player's notify callback, registered with livehub_player_set_notify().
- * livehub calls it once per arming (after a read_iov that returned
- * LIVEHUB_AGAIN), on whatever thread changed the stream, after it released
- * its own locks. It must not touch the connection's state: it only queues
- * the connection for its owner loop. livehub_player_release() waits for a
- * running invocation, so `c` is alive for as long as this runs. */
-static void on_player_notify(void *userdata)
+/* Appends c to its loop's flush list (if not there yet), without waking the
+ * loop: the timer flushes the list (--merge-ms > 0). Under l->mu. */
+static void flush_push_locked(conn *c)
 {
-    ready_push((conn *)userdata);
+    loop *l = c->loop;
+    if (c->in_flush) return;
+    c->in_flush = 1;
+    c->fnext = NULL;
+    c->fprev = l->flush_tail;
+    if (l->flush_tail) l->flush_tail->fnext = c; else l->flush_head = c;
+    l->flush_tail = c;
+    l->flush_len++;
 }
 
-/* Removes c from the ready list if it is there (owner loop only). */
+/* The same from the owner loop, for a player that is to be written at the
+ * next timer firing. */
+static void flush_push(conn *c)
+{
+    loop *l = c->loop;
+    pthread_mutex_lock(&l->mu);
+    flush_push_locked(c);
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* The player's notify callback, registered with livehub_player_set_notify().
+ * livehub calls it once per arming (after a read that reached the end of
+ * what is there), on whatever thread changed the stream, after it released
+ * its own locks. It must not touch the connection's state: it only queues
+ * the connection for its owner loop. With --merge-ms 0 that is the ready
+ * list, and the loop is woken. Otherwise it is the flush list, which the
+ * loop's timer writes out: no wake-up, so a stream's tags pile up between
+ * two firings and go out in one writev() — except for a player that has not
+ * had its first bytes yet (prompt), so that joining stays fast.
+ * livehub_player_release() waits for a running invocation, so `c` is alive
+ * for as long as this runs. */
+static void on_player_notify(void *userdata)
+{
+    conn *c = userdata;
+    loop *l = c->loop;
+    int wake = 0;
+    pthread_mutex_lock(&l->mu);
+    if (g.merge_ms == 0 || c->prompt) wake = ready_push_locked(c);
+    else flush_push_locked(c);
+    pthread_mutex_unlock(&l->mu);
+    if (wake) loop_wake(l);
+}
+
+/* Removes c from the ready and flush lists where it is (owner loop only). */
 static void ready_remove(conn *c)
 {
     loop *l = c->loop;
@@ -379,7 +467,29 @@ static void ready_remove(conn *c)
         c->in_ready = 0;
         c->rnext = c->rprev = NULL;
     }
+    if (c->in_flush) {
+        if (c->fprev) c->fprev->fnext = c->fnext; else l->flush_head = c->fnext;
+        if (c->fnext) c->fnext->fprev = c->fprev; else l->flush_tail = c->fprev;
+        c->in_flush = 0;
+        c->fnext = c->fprev = NULL;
+        l->flush_len--;
+    }
     pthread_mutex_unlock(&l->mu);
+}
+
+static conn *flush_pop(loop *l)
+{
+    pthread_mutex_lock(&l->mu);
+    conn *c = l->flush_head;
+    if (c) {
+        l->flush_head = c->fnext;
+        if (l->flush_head) l->flush_head->fprev = NULL; else l->flush_tail = NULL;
+        c->in_flush = 0;
+        c->fnext = c->fprev = NULL;
+        l->flush_len--;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return c;
 }
 
 static conn *ready_pop(loop *l)
@@ -402,7 +512,7 @@ static conn *ready_pop(loop *l)
 
 static void conn_service(conn *c);
 static void ingest_read(conn *c);
-static void play_pump(conn *c);
+static void play_pump(conn *c, int may_read);
 static void request_read(conn *c);
 
 static conn *conn_new(loop *l, int fd, int tcp_ingest, const char *peer)
@@ -470,8 +580,11 @@ static void conn_close(conn *c)
     l->nconns--;
     free(c->req);
     free(c->out);
+    free(c->rest);
     c->req = NULL;
     c->out = NULL;
+    c->rest = NULL;
+    c->rest_n = c->rest_i = 0;
     /* Freed by free_dead() once the current epoll batch is done with. */
     c->dead = 1;
     c->next = l->dead;
@@ -593,71 +706,122 @@ static const char FLV_HEAD[] =
     "Connection: close\r\n"
     "\r\n";
 
-/* Writes the rest of the current batch. Returns 1 when it is all written,
- * 0 when the socket is full (EPOLLOUT continues) or failed (*failed). */
-static int write_batch(conn *c, int *failed)
+/* writev() of iov[*i..n) until all is written, EAGAIN (returns 0) or a
+ * failure (returns 0 with *failed set). Advances *i past what was written;
+ * a partly written entry is advanced in the array itself (our copy of the
+ * iovec: livehub's bytes are never written). Returns 1 when all is written. */
+static int write_iov(conn *c, livehub_iovec *iov, size_t *i, size_t n, int *failed)
 {
     *failed = 0;
-    for (int i = 0; i < 1024 && c->iov_i < c->iov_n; i++) {
-        size_t cnt = c->iov_n - c->iov_i;
-        ssize_t n = writev(c->fd, (const struct iovec *)(c->iov + c->iov_i), (int)cnt);
-        if (n < 0) {
+    for (int turn = 0; turn < 1024 && *i < n; turn++) {
+        size_t cnt = n - *i;
+        if (cnt > IOV_BATCH) cnt = IOV_BATCH;
+        ssize_t w = writev(c->fd, (const struct iovec *)(iov + *i), (int)cnt);
+        if (w < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
             *failed = 1;
             return 0;
         }
-        size_t left = (size_t)n;
+        size_t left = (size_t)w;
         c->bytes_out += left;
         c->since_ms = now_ms();
-        /* Skip what was written; a partly written entry is advanced in our
-         * own copy of the iovec (livehub's bytes are never written). */
-        while (c->iov_i < c->iov_n && left >= c->iov[c->iov_i].iov_len) {
-            left -= c->iov[c->iov_i].iov_len;
-            c->iov_i++;
+        while (*i < n && left >= iov[*i].iov_len) {
+            left -= iov[*i].iov_len;
+            (*i)++;
         }
         if (left) {
-            c->iov[c->iov_i].iov_base = (uint8_t *)c->iov[c->iov_i].iov_base + left;
-            c->iov[c->iov_i].iov_len -= left;
+            iov[*i].iov_base = (uint8_t *)iov[*i].iov_base + left;
+            iov[*i].iov_len -= left;
         }
     }
-    return c->iov_i == c->iov_n;
+    return *i == n;
 }
 
-static void play_pump(conn *c)
+/* Writes a new batch, l->iov[0..n). What the socket does not take now is
+ * kept in c->rest for EPOLLOUT. Returns 1 when all is written, 0 when the
+ * socket is full or failed (*failed). */
+static int write_batch(conn *c, size_t n, int *failed)
 {
-    for (int turn = 0; turn < BATCHES_PER_TURN; turn++) {
-        int failed = 0;
-        /* 1. What is pending goes first: the response head, then the rest
-         *    of the last batch. */
-        if (c->out && !flush_out(c, &failed)) {
-            if (failed) conn_close(c);
-            return;
+    livehub_iovec *iov = c->loop->iov;
+    size_t i = 0;
+    if (write_iov(c, iov, &i, n, failed)) return 1;
+    if (*failed) return 0;
+    c->rest = malloc((n - i) * sizeof *c->rest);
+    if (!c->rest) { *failed = 1; return 0; }
+    memcpy(c->rest, iov + i, (n - i) * sizeof *c->rest);
+    c->rest_n = n - i;
+    c->rest_i = 0;
+    return 0;
+}
+
+/* Writes what is left of a partly written batch. Returns 1 when it is all
+ * written (or there was none). */
+static int write_rest(conn *c, int *failed)
+{
+    *failed = 0;
+    if (!c->rest) return 1;
+    if (!write_iov(c, c->rest, &c->rest_i, c->rest_n, failed)) return 0;
+    free(c->rest);
+    c->rest = NULL;
+    c->rest_n = c->rest_i = 0;
+    return 1;
+}
+
+/* Writes a player's connection: first the rest of the last batch, then,
+ * with `may_read`, new batches from livehub until it has nothing more.
+ *
+ * --merge-ms 0: called whenever the player has news (notify) or the socket
+ * room (EPOLLOUT); reads until LIVEHUB_AGAIN, each batch one writev().
+ * --merge-ms N: new batches are read only at the loop's timer firings (and
+ * once at the join, and on at once while batches fill the whole array);
+ * EPOLLOUT only finishes the last batch. A player that is not armed (its
+ * last read returned data) goes on the flush list for the next firing;
+ * BATCHES_PER_TURN full batches in a row also wait for it. */
+static void play_pump(conn *c, int may_read)
+{
+    loop *l = c->loop;
+    int failed = 0;
+    if (!write_rest(c, &failed)) {
+        if (failed) conn_close(c);
+        return;                      /* EPOLLOUT continues */
+    }
+    for (int turn = 0; may_read && turn < BATCHES_PER_TURN; turn++) {
+        /* Ask livehub for the next pieces, as many as fit in the array. This
+         * call ends the validity of the previous batch's iovecs (we are done
+         * with them). The new ones point into livehub's shared storage. The
+         * response head goes out in the same writev() as the first batch. */
+        size_t first = 0, n = 0;
+        if (!c->head_sent) {
+            l->iov[0].iov_base = (void *)(uintptr_t)FLV_HEAD;   /* writev does not write it */
+            l->iov[0].iov_len = sizeof FLV_HEAD - 1;
+            first = 1;
         }
-        if (c->iov_i < c->iov_n && !write_batch(c, &failed)) {
-            if (failed) conn_close(c);
-            return;
-        }
-        /* 2. All written: ask livehub for the next pieces. This call ends
-         *    the validity of the previous batch's iovecs (we are done with
-         *    them). The new ones point into livehub's shared storage. */
-        size_t n = 0;
-        livehub_result r = livehub_player_read_iov(c->player, c->iov, IOV_CAP, &n);
+        livehub_result r = livehub_player_read_iov(c->player, l->iov + first, IOV_BATCH - first, &n);
         if (r == LIVEHUB_OK) {
-            c->iov_n = n;
-            c->iov_i = 0;
+            c->armed = 0;
             if (!c->head_sent) {
                 c->head_sent = 1;
                 c->deadline_ms = 0;
-                c->out_len = sizeof FLV_HEAD - 1;
-                c->out_off = 0;
-                c->out = malloc(c->out_len);
-                if (!c->out) { conn_close(c); return; }
-                memcpy(c->out, FLV_HEAD, c->out_len);
+                if (g.merge_ms) {
+                    pthread_mutex_lock(&l->mu);
+                    c->prompt = 0;   /* from now on its notify waits for the timer */
+                    pthread_mutex_unlock(&l->mu);
+                }
             }
+            if (!write_batch(c, first + n, &failed)) {
+                if (failed) conn_close(c);
+                return;              /* EPOLLOUT continues */
+            }
+            /* The array was (nearly) full: there may be more right now. */
+            int full = n + 2 >= IOV_BATCH - first;
+            if (g.merge_ms && !full) break;
             continue;
         }
-        if (r == LIVEHUB_AGAIN) return;  /* armed: on_player_notify brings us back */
+        if (r == LIVEHUB_AGAIN) {    /* armed: on_player_notify brings us back */
+            c->armed = 1;
+            return;
+        }
         if (r == LIVEHUB_EOF) {
             /* The stream ended (removed, or no publisher came back within
              * the republish wait). Before any byte: it was never there. */
@@ -672,6 +836,13 @@ static void play_pump(conn *c)
             say("[loop %d] player %s of %s: read_iov: %s", c->loop->id, c->peer, c->key,
                 livehub_result_str(r));
         conn_close(c);
+        return;
+    }
+    if (g.merge_ms) {
+        /* Everything is written and the player is not armed (its last read
+         * returned data, or it was not read now): the next firing reads it,
+         * and sees the end of the stream if that is what comes. */
+        if (!c->armed) flush_push(c);
         return;
     }
     ready_push(c);                   /* more to send: after the others */
@@ -724,7 +895,9 @@ static void start_play(conn *c, int head_only)
         respond_text(c, 404, "Not Found", "stream closed\n", 0);
         return;
     }
-    /* From here on livehub may call on_player_notify(c) on any thread. */
+    /* From here on livehub may call on_player_notify(c) on any thread;
+     * until its first bytes, a player is woken at once (prompt). */
+    c->prompt = 1;
     livehub_player_set_notify(c->player, on_player_notify, c);
     free(c->req);
     c->req = NULL;
@@ -732,7 +905,7 @@ static void start_play(conn *c, int head_only)
     c->since_ms = now_ms();
     c->deadline_ms = waiting ? c->since_ms + g.wait_ms : 0;
     if (g_verbose) say("[loop %d] player %s of %s", c->loop->id, c->peer, c->key);
-    play_pump(c);
+    play_pump(c, 1);                 /* the first batch right away: joins are not merged */
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1209,7 +1382,9 @@ static void conn_event(conn *c, uint32_t ev)
         if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
             if ((ev & EPOLLERR) || !drain_input(c)) { conn_close(c); return; }
         }
-        if (ev & EPOLLOUT) play_pump(c);
+        /* Room in the socket: the rest of the last batch; new ones only
+         * without merging (with it, the timer reads them). */
+        if (ev & EPOLLOUT) play_pump(c, g.merge_ms == 0);
         break;
     case ST_RESPOND:
         if (ev & EPOLLERR) { conn_close(c); return; }
@@ -1229,7 +1404,8 @@ static void conn_service(conn *c)
     case ST_REQUEST: request_read(c); break;
     case ST_TCP_KEY:
     case ST_INGEST: ingest_read(c); break;
-    case ST_PLAY: play_pump(c); break;
+    /* Notified (merging or not, before the first bytes), or continuing. */
+    case ST_PLAY: play_pump(c, g.merge_ms == 0 || !c->head_sent); break;
     case ST_RESPOND: respond_flush(c); break;
     case ST_LINGER: if (!drain_input(c)) conn_close(c); break;
     }
@@ -1327,12 +1503,8 @@ static void on_wake(loop *l)
 }
 
 /* Every TICK_MS: livehub's time-based policies, and our timeouts. */
-static void on_timer(loop *l)
+static void tick(loop *l)
 {
-    uint64_t expirations;
-    if (read(l->timerfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
-        say("loop %d: timerfd read: %s", l->id, strerror(errno));
-
     /* Cuts silent publishers, ends republish waits that ran out, expires
      * players that stopped reading, reaps idle streams. Callbacks it fires
      * (notify) run here, on this thread. Every loop ticks: that is allowed
@@ -1358,7 +1530,7 @@ static void on_timer(loop *l)
             if (!c->head_sent && c->deadline_ms && now >= c->deadline_ms) {
                 conn_release_handles(c);
                 respond_text(c, 404, "Not Found", "no publisher came\n", 0);
-            } else if ((c->out || c->iov_i < c->iov_n) && idle > WRITE_STALL_MS) {
+            } else if (c->rest && idle > WRITE_STALL_MS) {
                 conn_close(c);
             }
             break;
@@ -1370,6 +1542,36 @@ static void on_timer(loop *l)
             break;
         }
     }
+}
+
+/* --merge-ms: writes every player on the flush list, each with one writev()
+ * of all it has (see play_pump). Those put on the list meanwhile (by a
+ * notify on another thread, or by their own flush) wait for the next firing. */
+static void flush_players(loop *l)
+{
+    pthread_mutex_lock(&l->mu);
+    size_t count = l->flush_len;
+    pthread_mutex_unlock(&l->mu);
+    for (size_t i = 0; i < count; i++) {
+        conn *c = flush_pop(l);
+        if (!c) return;
+        if (!c->dead && c->state == ST_PLAY && c->player) play_pump(c, 1);
+    }
+}
+
+/* The loop's timer: every --merge-ms when merging (the tick work keeps its
+ * own TICK_MS cadence, or the timer's if that is slower), else every TICK_MS. */
+static void on_timer(loop *l)
+{
+    uint64_t expirations;
+    if (read(l->timerfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
+        say("loop %d: timerfd read: %s", l->id, strerror(errno));
+    uint64_t now = now_ms();
+    if (now >= l->next_tick_ms) {
+        l->next_tick_ms = now + TICK_MS;
+        tick(l);
+    }
+    if (g.merge_ms) flush_players(l);
 }
 
 static void drain_ready(loop *l)
@@ -1578,8 +1780,9 @@ out:
 static void usage(int code)
 {
     printf("usage: flv_relay [--http ADDR:PORT] [--tcp-ingest ADDR:PORT] [--threads N]\n"
-           "                 [--demo FILE.flv] [--wait-ms N] [--web DIR] [-v]\n"
-           "  default --http 127.0.0.1:8080, one thread; port 0 picks a free port\n");
+           "                 [--demo FILE.flv] [--wait-ms N] [--merge-ms N] [--web DIR] [-v]\n"
+           "  default --http 127.0.0.1:8080, one thread, --merge-ms %d; port 0 picks a free port\n",
+           MERGE_MS_DEFAULT);
     exit(code);
 }
 
@@ -1659,15 +1862,20 @@ static loop *loop_new(int id)
     l->src_tcp.kind = SRC_LISTEN_TCP;
     pthread_mutex_init(&l->mu, NULL);
     l->rbuf = xcalloc(1, READ_CHUNK);
+    l->iov = xcalloc(IOV_BATCH, sizeof *l->iov);
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     l->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (l->epfd < 0 || l->wakefd < 0 || l->timerfd < 0) die("loop %d: %s", id, strerror(errno));
+    /* One timer per loop: the flush period when merging, else the tick. */
+    uint32_t period_ms = g.merge_ms ? g.merge_ms : TICK_MS;
     struct itimerspec its;
     memset(&its, 0, sizeof its);
-    its.it_value.tv_nsec = TICK_MS * 1000000L;
-    its.it_interval.tv_nsec = TICK_MS * 1000000L;
+    its.it_value.tv_sec = period_ms / 1000;
+    its.it_value.tv_nsec = (long)(period_ms % 1000) * 1000000L;
+    its.it_interval = its.it_value;
     timerfd_settime(l->timerfd, 0, &its, NULL);
+    l->next_tick_ms = now_ms() + TICK_MS;
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
     ev.events = EPOLLIN;
@@ -1687,6 +1895,7 @@ static void loop_free(loop *l)
     close(l->timerfd);
     pthread_mutex_destroy(&l->mu);
     free(l->rbuf);
+    free(l->iov);
     free(l->json);
     free(l);
 }
@@ -1694,7 +1903,7 @@ static void loop_free(loop *l)
 int main(int argc, char **argv)
 {
     const char *http_spec = "127.0.0.1:8080", *tcp_spec = NULL, *demo_path = NULL, *web = NULL;
-    long threads = 1, wait_ms = 0;
+    long threads = 1, wait_ms = 0, merge_ms = MERGE_MS_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1707,12 +1916,15 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--web")) { web = v; i++; }
         else if (!strcmp(a, "--threads")) { threads = strtol(v, NULL, 10); i++; }
         else if (!strcmp(a, "--wait-ms")) { wait_ms = strtol(v, NULL, 10); i++; }
+        else if (!strcmp(a, "--merge-ms")) { merge_ms = strtol(v, NULL, 10); i++; }
         else usage(2);
     }
     if (threads < 1 || threads > MAX_LOOPS) die("--threads must be 1..%d", MAX_LOOPS);
     if (wait_ms < 0 || wait_ms > 3600000) die("--wait-ms must be 0..3600000");
+    if (merge_ms < 0 || merge_ms > MERGE_MS_MAX) die("--merge-ms must be 0..%d", MERGE_MS_MAX);
     g.nloops = (int)threads;
     g.wait_ms = (uint32_t)wait_ms;
+    g.merge_ms = (uint32_t)merge_ms;
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     /* SIGPIPE: a player that left must be an EPIPE, not the end of us.
@@ -1767,8 +1979,8 @@ int main(int argc, char **argv)
             d.path, DEMO_KEY, d.ntags, (unsigned)d.duration_ms, (unsigned)d.frame_ms,
             (double)d.loop_body_bytes * 8.0 / (double)loop_ms);
     }
-    say("livehub %s, %d loop thread%s, web %s%s", livehub_version(), g.nloops, g.nloops > 1 ? "s" : "",
-        g.web_dir, g.wait_ms ? ", players wait for publishers" : "");
+    say("livehub %s, %d loop thread%s, merge %u ms, web %s%s", livehub_version(), g.nloops,
+        g.nloops > 1 ? "s" : "", (unsigned)g.merge_ms, g.web_dir, g.wait_ms ? ", players wait for publishers" : "");
     say("ready");
 
     int sig = 0;
