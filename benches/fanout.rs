@@ -23,6 +23,7 @@ mod support;
 use support::designs::{Broadcast, LiveMode, Livehub, SrsLocal, SrsThreaded};
 use support::mem;
 use support::report::{emit, fmt, fmt_int, fmt_ratio, median, round, stat, Table};
+use support::scenarios::Gap;
 use support::scenarios::{
     self, MemProbe, Notify, Single, Slow, Threaded, MEM_ROUNDS, SETTLE_S, WARMUP_S,
 };
@@ -96,23 +97,34 @@ impl Plan {
 }
 
 /// The single-threaded variants, in table order.
-const SINGLE: [(&str, &str); 5] = [
+const SINGLE: [(&str, &str); 6] = [
     ("livehub", "read"),
     ("livehub", "read_iov"),
     ("livehub", "read_flv"),
     ("srs-shaped", "pop"),
     ("tokio-broadcast", "try_recv"),
+    ("livehub", "read_batch"),
+];
+/// Index of `read_batch` in [`SINGLE`].
+const BATCH: usize = 5;
+
+/// The threaded variants: (design, delivery).
+const THREADED: [(&str, &str); 4] = [
+    ("livehub", "read"),
+    ("srs-shaped", "pop"),
+    ("tokio-broadcast", "try_recv"),
+    ("livehub", "read_batch"),
 ];
 
-const THREADED: [&str; 3] = ["livehub", "srs-shaped", "tokio-broadcast"];
-
-/// Memory probe variants: (name passed to the child, design, delivery).
-const MEMORY: [(&str, &str, &str); 5] = [
-    ("livehub-read", "livehub", "read"),
-    ("livehub-iov", "livehub", "read_iov"),
-    ("livehub-flv", "livehub", "read_flv"),
-    ("srs", "srs-shaped", "pop"),
-    ("tokio", "tokio-broadcast", "try_recv"),
+/// Memory probe variants: (name passed to the child, design, delivery,
+/// index of its 0-player control).
+const MEMORY: [(&str, &str, &str, usize); 6] = [
+    ("livehub-read", "livehub", "read", 0),
+    ("livehub-batch", "livehub", "read_batch", 0),
+    ("livehub-iov", "livehub", "read_iov", 0),
+    ("livehub-flv", "livehub", "read_flv", 0),
+    ("srs", "srs-shaped", "pop", 1),
+    ("tokio", "tokio-broadcast", "try_recv", 2),
 ];
 
 fn main() {
@@ -216,6 +228,20 @@ type SingleResults = BTreeMap<(usize, usize), Vec<Single>>;
 /// players attached but idle (only `publish_ns_per_tag` is set).
 const IDLE_LIVEHUB: usize = 10;
 const IDLE_BROADCAST: usize = 11;
+/// Past those: the N = 1 controls with a gap between rounds ([`GAPS`];
+/// stored under players = 1).
+const GAP: usize = 20;
+/// Publish with the rounds paced [`PACE`] apart, readers on `read_batch`
+/// and on `read`.
+const PACED_BATCH: usize = 12;
+const PACED_READ: usize = 13;
+const PACE: std::time::Duration = std::time::Duration::from_millis(10);
+const GAPS: [(&str, Gap); 4] = [
+    ("4 MB written", Gap::Sweep(4 << 20)),
+    ("0.2 ms spin", Gap::Spin(200)),
+    ("2 ms spin", Gap::Spin(2_000)),
+    ("4 ms spin", Gap::Spin(4_000)),
+];
 
 fn run_single(plan: &Plan, w: &Workload) -> SingleResults {
     let mut res: SingleResults = BTreeMap::new();
@@ -237,6 +263,23 @@ fn run_single(plan: &Plan, w: &Workload) -> SingleResults {
                     ..Default::default()
                 });
             }
+            for (v, mode) in [(PACED_BATCH, LiveMode::Batch), (PACED_READ, LiveMode::Read)] {
+                let p = scenarios::publish_paced(Livehub::new(mode), w, n, rounds, PACE);
+                res.entry((n, v)).or_default().push(Single {
+                    publish_ns_per_tag: p,
+                    ..Default::default()
+                });
+            }
+            if n == 1 {
+                for (k, &(_, gap)) in GAPS.iter().enumerate() {
+                    let p =
+                        scenarios::publish_after_gap(Livehub::new(LiveMode::Batch), w, rounds, gap);
+                    res.entry((1, GAP + k)).or_default().push(Single {
+                        publish_ns_per_tag: p,
+                        ..Default::default()
+                    });
+                }
+            }
             // Rotate the order each run so no design always follows the same one.
             for k in 0..SINGLE.len() {
                 let v = (k + run) % SINGLE.len();
@@ -245,13 +288,34 @@ fn run_single(plan: &Plan, w: &Workload) -> SingleResults {
                     1 => scenarios::single(Livehub::new(LiveMode::Iov), w, n, rounds),
                     2 => scenarios::single(Livehub::new(LiveMode::Flv), w, n, rounds),
                     3 => scenarios::single(SrsLocal::new(), w, n, rounds),
-                    _ => scenarios::single(Broadcast::new(), w, n, rounds),
+                    4 => scenarios::single(Broadcast::new(), w, n, rounds),
+                    _ => scenarios::single(Livehub::new(LiveMode::Batch), w, n, rounds),
                 };
                 res.entry((n, v)).or_default().push(s);
             }
         }
     }
     for (&(n, v), samples) in &res {
+        if v >= GAP {
+            let publish: Vec<f64> = samples.iter().map(|s| s.publish_ns_per_tag).collect();
+            emit(json!({
+                "bench": "fanout", "scenario": "single_thread_publish_after_gap",
+                "design": "livehub", "delivery": "read_batch", "players": n,
+                "gap": GAPS[v - GAP].0,
+                "runs": samples.len(), "publish_ns_per_tag": stat(&publish, 1),
+            }));
+            continue;
+        }
+        if v == PACED_BATCH || v == PACED_READ {
+            let publish: Vec<f64> = samples.iter().map(|s| s.publish_ns_per_tag).collect();
+            emit(json!({
+                "bench": "fanout", "scenario": "single_thread_publish_paced",
+                "design": "livehub", "delivery": if v == PACED_BATCH { "read_batch" } else { "read" },
+                "players": n, "period_ms": PACE.as_millis() as u64,
+                "runs": samples.len(), "publish_ns_per_tag": stat(&publish, 1),
+            }));
+            continue;
+        }
         if v >= IDLE_LIVEHUB {
             let publish: Vec<f64> = samples.iter().map(|s| s.publish_ns_per_tag).collect();
             emit(json!({
@@ -298,14 +362,24 @@ fn print_single(plan: &Plan, res: &SingleResults) {
         "srs/livehub",
         "tokio/livehub",
         "livehub vs N=1",
+        "batch: livehub",
+        "vs N=1",
         "idle: livehub",
         "vs N=1",
         "tokio",
+        "paced: batch",
+        "vs N=1",
+        "read",
+        "vs N=1",
     ]);
     let base = publish(1, 0);
+    let paced_base = publish(1, PACED_BATCH);
+    let paced_read_base = publish(1, PACED_READ);
+    let batch_base = publish(1, BATCH);
     let idle_base = publish(1, IDLE_LIVEHUB);
     for &n in &plan.players {
         let (l, s, b) = (publish(n, 0), publish(n, 3), publish(n, 4));
+        let batch = publish(n, BATCH);
         let idle = publish(n, IDLE_LIVEHUB);
         t.row(vec![
             fmt_int(n),
@@ -315,30 +389,53 @@ fn print_single(plan: &Plan, res: &SingleResults) {
             fmt_ratio(s / l),
             fmt_ratio(b / l),
             fmt_ratio(l / base),
+            fmt(batch),
+            fmt_ratio(batch / batch_base),
             fmt(idle),
             fmt_ratio(idle / idle_base),
             fmt(publish(n, IDLE_BROADCAST)),
+            fmt(publish(n, PACED_BATCH)),
+            fmt_ratio(publish(n, PACED_BATCH) / paced_base),
+            fmt(publish(n, PACED_READ)),
+            fmt_ratio(publish(n, PACED_READ) / paced_read_base),
         ]);
     }
     t.print();
+    println!("   livehub: the players read with read() between rounds; batch: with read_batch() ({} tags per call).", support::designs::BATCH_TAGS);
+    let gaps: Vec<String> = GAPS
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| format!("{name} {}", fmt(publish(1, GAP + k))))
+        .collect();
+    println!(
+        "   control: 1 player (read_batch), and between rounds, instead of more players: {} ns/tag",
+        gaps.join(", ")
+    );
+    println!(
+        "   (N read_batch players take about N x 68 x delivery ns per round: ~0.2 ms at 1,000, ~1.7 ms at 10,000)"
+    );
     println!("   idle: the same pushes with the players attached but not reading, after {SETTLE_S} s of stream pushed alone: the publisher's own cost, caches undisturbed.");
+    println!("   paced: rounds start {} ms apart whatever N (players read_batch, or read), so every N gives the publisher the same wall-clock gap since its last push, as a live stream does (15 ms between tags).", PACE.as_millis());
     println!("\n-- Single thread: delivery ns per tag per player (and publish+delivery per tag per player, \"total\")");
     let mut t = Table::new(&[
         "players",
         "read",
+        "read_batch",
         "read_iov",
         "read_flv",
         "srs-shaped",
         "tokio-bcast",
         "srs/read",
-        "tokio/read",
-        "total: livehub",
+        "srs/batch",
+        "tokio/batch",
+        "total: batch",
         "srs-shaped",
         "tokio",
     ]);
     for &n in &plan.players {
-        let (r, i, f, s, b) = (
+        let (r, rb, i, f, s, b) = (
             delivery(n, 0),
+            delivery(n, BATCH),
             delivery(n, 1),
             delivery(n, 2),
             delivery(n, 3),
@@ -348,13 +445,15 @@ fn print_single(plan: &Plan, res: &SingleResults) {
         t.row(vec![
             fmt_int(n),
             fmt(r),
+            fmt(rb),
             fmt(i),
             fmt(f),
             fmt(s),
             fmt(b),
             fmt_ratio(s / r),
-            fmt_ratio(b / r),
-            fmt(total(0)),
+            fmt_ratio(s / rb),
+            fmt_ratio(b / rb),
+            fmt(total(BATCH)),
             fmt(total(3)),
             fmt(total(4)),
         ]);
@@ -377,7 +476,8 @@ fn run_threaded(plan: &Plan, w: &Workload) -> ThreadedResults {
                 let s = match v {
                     0 => scenarios::threaded(Livehub::new(LiveMode::Read), w, n, rounds),
                     1 => scenarios::threaded(SrsThreaded::new(), w, n, rounds),
-                    _ => scenarios::threaded(Broadcast::new(), w, n, rounds),
+                    2 => scenarios::threaded(Broadcast::new(), w, n, rounds),
+                    _ => scenarios::threaded(Livehub::new(LiveMode::Batch), w, n, rounds),
                 };
                 res.entry((n, v)).or_default().push(s);
             }
@@ -391,8 +491,8 @@ fn run_threaded(plan: &Plan, w: &Workload) -> ThreadedResults {
             .map(|s| s.reader_ns_per_tag_per_player)
             .collect();
         emit(json!({
-            "bench": "fanout", "scenario": "threaded", "design": THREADED[v],
-            "delivery": if v == 0 { "read" } else if v == 1 { "pop" } else { "try_recv" },
+            "bench": "fanout", "scenario": "threaded", "design": THREADED[v].0,
+            "delivery": THREADED[v].1,
             "players": n, "runs": samples.len(), "threads": "1 publisher + 2 readers",
             "publish_ns_per_tag": stat(&publish, 1),
             "deliveries_per_s": stat(&rate, 0),
@@ -407,6 +507,7 @@ fn print_threaded(plan: &Plan, res: &ThreadedResults) {
     let mut t = Table::new(&[
         "players",
         "design",
+        "delivery",
         "publish ns/tag",
         "deliveries/s",
         "reader busy ns/tag/player",
@@ -418,11 +519,12 @@ fn print_threaded(plan: &Plan, res: &ThreadedResults) {
                 .map_or(f64::NAN, |s| median(&s.iter().map(f).collect::<Vec<_>>()))
         };
         let base = m(0, |s| s.deliveries_per_s);
-        for (v, name) in THREADED.iter().enumerate() {
+        for (v, (name, delivery)) in THREADED.iter().enumerate() {
             let rate = m(v, |s| s.deliveries_per_s);
             t.row(vec![
                 fmt_int(n),
                 name.to_string(),
+                delivery.to_string(),
                 fmt(m(v, |s| s.publish_ns_per_tag)),
                 format!("{:.1} M", rate / 1e6),
                 fmt(m(v, |s| s.reader_ns_per_tag_per_player)),
@@ -616,8 +718,8 @@ fn run_memory(plan: &Plan) -> MemoryResults {
             spawn_probe("tokio", 0),
         ];
         for &n in &plan.memory_players {
-            for (v, (name, ..)) in MEMORY.iter().enumerate() {
-                let c = controls[v.saturating_sub(2)];
+            for (v, &(name, _, _, control)) in MEMORY.iter().enumerate() {
+                let c = controls[control];
                 let p = spawn_probe(name, n);
                 let per = |after: i64, before: i64, c_after: i64, c_before: i64| {
                     ((after - before) - (c_after - c_before)) as f64 / n as f64
@@ -636,7 +738,7 @@ fn run_memory(plan: &Plan) -> MemoryResults {
         }
     }
     for (&(n, v), samples) in &res {
-        let (_, design, delivery) = MEMORY[v];
+        let (_, design, delivery, _) = MEMORY[v];
         let col = |i: usize| samples.iter().map(|s| s[i]).collect::<Vec<_>>();
         emit(json!({
             "bench": "fanout", "scenario": "memory", "design": design, "delivery": delivery,
@@ -671,7 +773,7 @@ fn print_memory(plan: &Plan, res: &MemoryResults) {
         "RSS resolution",
     ]);
     for &n in &plan.memory_players {
-        for (v, (_, design, delivery)) in MEMORY.iter().enumerate() {
+        for (v, (_, design, delivery, _)) in MEMORY.iter().enumerate() {
             t.row(vec![
                 fmt_int(n),
                 design.to_string(),
@@ -694,6 +796,7 @@ fn memory_child(args: &[String]) {
     let w = Workload::new(WARMUP_S + MEM_ROUNDS + 1);
     let p = match variant {
         "livehub-read" => scenarios::memory_probe(Livehub::new(LiveMode::Read), &w, n),
+        "livehub-batch" => scenarios::memory_probe(Livehub::new(LiveMode::Batch), &w, n),
         "livehub-iov" => scenarios::memory_probe(Livehub::new(LiveMode::Iov), &w, n),
         "livehub-flv" => scenarios::memory_probe(Livehub::new(LiveMode::Flv), &w, n),
         "srs" => scenarios::memory_probe(SrsLocal::new(), &w, n),
@@ -721,6 +824,8 @@ fn print_targets(plan: &Plan, single: &SingleResults, memory: &MemoryResults) {
     let pub_tokio = publish(big, 4) / publish(big, 0);
     let del_srs = delivery(mid, 3) / delivery(mid, 0);
     let del_tokio = delivery(mid, 4) / delivery(mid, 0);
+    let del_srs_batch = delivery(mid, 3) / delivery(mid, BATCH);
+    let del_tokio_batch = delivery(mid, 4) / delivery(mid, BATCH);
     println!(
         "   publish at N={}:   livehub vs srs-shaped {}, livehub vs tokio broadcast {}",
         fmt_int(big),
@@ -733,10 +838,17 @@ fn print_targets(plan: &Plan, single: &SingleResults, memory: &MemoryResults) {
         fmt_ratio(del_srs),
         fmt_ratio(del_tokio)
     );
+    println!(
+        "   delivery at N={} (read_batch): livehub vs srs-shaped {}, livehub vs tokio broadcast {}",
+        fmt_int(mid),
+        fmt_ratio(del_srs_batch),
+        fmt_ratio(del_tokio_batch)
+    );
     emit(json!({
         "bench": "fanout", "scenario": "ratios", "runs": plan.runs,
         "publish_players": big, "publish_srs_over_livehub": round(pub_srs, 2), "publish_tokio_over_livehub": round(pub_tokio, 2),
         "delivery_players": mid, "delivery_srs_over_livehub": round(del_srs, 2), "delivery_tokio_over_livehub": round(del_tokio, 2),
+        "delivery_srs_over_livehub_batch": round(del_srs_batch, 2), "delivery_tokio_over_livehub_batch": round(del_tokio_batch, 2),
     }));
 
     println!("\n-- Targets (DESIGN.md \"Performance targets\" and the benchmark issue)");
@@ -752,9 +864,20 @@ fn print_targets(plan: &Plan, single: &SingleResults, memory: &MemoryResults) {
     let rss_big = memory_median(memory, *plan.memory_players.last().unwrap(), 0, 0);
     let verdict = |ok: bool| if ok { "MET" } else { "NOT MET" };
     let idle_flat = publish(big, IDLE_LIVEHUB) / publish(1, IDLE_LIVEHUB);
+    let batch_flat = publish(big, BATCH) / publish(1, BATCH);
+    let paced_flat = publish(big, PACED_BATCH) / publish(1, PACED_BATCH);
+    let paced_read_flat = publish(big, PACED_READ) / publish(1, PACED_READ);
+    let worst_batch = plan
+        .players
+        .iter()
+        .map(|&n| delivery(n, BATCH))
+        .fold(f64::NAN, f64::max);
     let rows = [
         (
-            format!("publish ns/tag at N={} within 1.5x of N=1", fmt_int(big)),
+            format!(
+                "publish ns/tag at N={} within 1.5x of N=1 (players read)",
+                fmt_int(big)
+            ),
             format!(
                 "{:.2}x ({} vs {} ns)",
                 flat,
@@ -762,6 +885,42 @@ fn print_targets(plan: &Plan, single: &SingleResults, memory: &MemoryResults) {
                 fmt(publish(1, 0))
             ),
             flat <= 1.5,
+        ),
+        (
+            "  (the same, players read_batch)".to_string(),
+            format!(
+                "{:.2}x ({} vs {} ns)",
+                batch_flat,
+                fmt(publish(big, BATCH)),
+                fmt(publish(1, BATCH))
+            ),
+            batch_flat <= 1.5,
+        ),
+        (
+            format!(
+                "  (the same, rounds paced {} ms apart, players read_batch)",
+                PACE.as_millis()
+            ),
+            format!(
+                "{:.2}x ({} vs {} ns)",
+                paced_flat,
+                fmt(publish(big, PACED_BATCH)),
+                fmt(publish(1, PACED_BATCH))
+            ),
+            paced_flat <= 1.5,
+        ),
+        (
+            format!(
+                "  (the same, rounds paced {} ms apart, players read)",
+                PACE.as_millis()
+            ),
+            format!(
+                "{:.2}x ({} vs {} ns)",
+                paced_read_flat,
+                fmt(publish(big, PACED_READ)),
+                fmt(publish(1, PACED_READ))
+            ),
+            paced_read_flat <= 1.5,
         ),
         (
             "  (the same, players idle: the push alone)".to_string(),
@@ -787,12 +946,22 @@ fn print_targets(plan: &Plan, single: &SingleResults, memory: &MemoryResults) {
             worst_read <= 10.0,
         ),
         (
+            "  (the same via read_batch)".to_string(),
+            format!("{} ns", fmt(worst_batch)),
+            worst_batch <= 10.0,
+        ),
+        (
             format!(
-                "delivery at N={} >= 3x cheaper than srs-shaped",
+                "delivery at N={} >= 3x cheaper than srs-shaped (read)",
                 fmt_int(mid)
             ),
             fmt_ratio(del_srs),
             del_srs >= 3.0,
+        ),
+        (
+            "  (the same via read_batch)".to_string(),
+            fmt_ratio(del_srs_batch),
+            del_srs_batch >= 3.0,
         ),
         (
             format!(

@@ -2,7 +2,8 @@
 //!
 //! - [`Livehub`]: the library under test. The publisher stores each tag once
 //!   in the stream's ring; a player is a cursor. Read through
-//!   `Player::read` (borrowed view), `Player::read_iov` (HTTP-FLV slices,
+//!   `Player::read` (borrowed view), `Player::read_batch` (the same views,
+//!   up to [`BATCH_TAGS`] per call), `Player::read_iov` (HTTP-FLV slices,
 //!   bodies not copied) or `Player::read_flv` (HTTP-FLV bytes copied into a
 //!   buffer).
 //! - [`SrsShaped`]: a queue per player, a wrapper allocated per player per
@@ -45,6 +46,9 @@ pub const FLV_BUF: usize = 64 * 1024;
 /// `read_iov`: at most this many tags per call (65 slices), as a server
 /// would size its `writev`.
 pub const IOV_TAGS: usize = 32;
+/// `read_batch`: at most this many tags per call, as a server would size
+/// its `livehub_tag` array.
+pub const BATCH_TAGS: usize = 64;
 
 impl Scratch {
     pub fn new() -> Scratch {
@@ -73,6 +77,7 @@ pub trait Design {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LiveMode {
     Read,
+    Batch,
     Iov,
     Flv,
 }
@@ -129,6 +134,12 @@ impl Design for Livehub {
                 LiveMode::Read => r.player.read().map(|t| {
                     black_box(t.data.as_ptr());
                 }),
+                LiveMode::Batch => r
+                    .player
+                    .read_batch(BATCH_TAGS, |t| {
+                        black_box(t.data.as_ptr());
+                    })
+                    .map(drop),
                 LiveMode::Iov => r
                     .player
                     .read_iov(64, |s| {
@@ -155,6 +166,21 @@ impl Design for Livehub {
                     black_box(t.data.as_ptr());
                     black_box((t.timestamp, t.tag_type));
                     bytes += t.data.len();
+                }
+                assert_eq!(bytes, round.body_bytes);
+            }
+            LiveMode::Batch => {
+                let mut left = round.tags.len();
+                let mut bytes = 0;
+                while left > 0 {
+                    left -= r
+                        .player
+                        .read_batch(left.min(BATCH_TAGS), |t| {
+                            black_box(t.data.as_ptr());
+                            black_box((t.timestamp, t.tag_type));
+                            bytes += t.data.len();
+                        })
+                        .unwrap();
                 }
                 assert_eq!(bytes, round.body_bytes);
             }

@@ -125,6 +125,87 @@ pub fn single<D: Design>(mut d: D, w: &Workload, n: usize, rounds: usize) -> Sin
     }
 }
 
+/// Publish cost with the rounds paced: as [`single`], but every round
+/// starts `period` after the previous one (the thread spins out the rest),
+/// so the publisher finds the same wall-clock gap since its last push
+/// whatever N — on a live stream pushes are 15 ms apart anyway. Returns the
+/// publish ns per tag.
+pub fn publish_paced<D: Design>(
+    mut d: D,
+    w: &Workload,
+    n: usize,
+    rounds: usize,
+    period: Duration,
+) -> f64 {
+    let mut scratch = Scratch::new();
+    warm_up(&mut d, w);
+    let (mut readers, _) = join(&mut d, w, n, &mut scratch);
+    let mut publish = Vec::with_capacity(rounds);
+    let mut tags = Vec::with_capacity(rounds);
+    let mut next = Instant::now() + period;
+    for round in timed(w, rounds) {
+        while Instant::now() < next {
+            std::hint::spin_loop();
+        }
+        next = Instant::now() + period;
+        let t = Instant::now();
+        publish_round(&mut d, w, round);
+        publish.push(t.elapsed());
+        for r in &mut readers {
+            D::read_round(r, round, &mut scratch);
+        }
+        tags.push(round.tags.len() as u64);
+    }
+    unit_median(&publish, &tags, 1)
+}
+
+/// What [`publish_after_gap`] does between rounds instead of N readers.
+#[derive(Clone, Copy, Debug)]
+pub enum Gap {
+    /// Writes one byte per cache line of an unrelated buffer of this many
+    /// bytes: the memory N readers' state passes through the caches.
+    Sweep(usize),
+    /// Spins this many microseconds touching no memory: the time N readers
+    /// take, and nothing else.
+    Spin(u64),
+}
+
+/// A control for what bounds publish flatness: one reader (as N = 1), then,
+/// between rounds, after it read, a [`Gap`]. If the publish cost grows with
+/// the gap the way it grows with N, the growth is not the push's work.
+pub fn publish_after_gap<D: Design>(mut d: D, w: &Workload, rounds: usize, gap: Gap) -> f64 {
+    let mut scratch = Scratch::new();
+    warm_up(&mut d, w);
+    let (mut readers, _) = join(&mut d, w, 1, &mut scratch);
+    let mut sweep = vec![1u8; if let Gap::Sweep(b) = gap { b } else { 0 }];
+    let mut publish = Vec::with_capacity(rounds);
+    let mut tags = Vec::with_capacity(rounds);
+    for round in timed(w, rounds) {
+        let t = Instant::now();
+        publish_round(&mut d, w, round);
+        publish.push(t.elapsed());
+        for r in &mut readers {
+            D::read_round(r, round, &mut scratch);
+        }
+        match gap {
+            Gap::Sweep(_) => {
+                for line in sweep.chunks_mut(64) {
+                    line[0] = line[0].wrapping_add(1);
+                }
+                std::hint::black_box(&mut sweep);
+            }
+            Gap::Spin(us) => {
+                let t = Instant::now();
+                while t.elapsed() < Duration::from_micros(us) {
+                    std::hint::spin_loop();
+                }
+            }
+        }
+        tags.push(round.tags.len() as u64);
+    }
+    unit_median(&publish, &tags, 1)
+}
+
 /// Rounds the publisher runs alone before [`publish_idle`] times anything:
 /// two windows' worth, so that what the join and the catch-up reads left in
 /// the caches is gone and the publisher's own working set (the stream, the
