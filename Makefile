@@ -37,7 +37,7 @@ EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES)
 HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
-        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e
+        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay
 
 # The HTTP-FLV server example and its load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
@@ -197,6 +197,13 @@ test-e2e: lib web-deps | $(ASAN_DIR)
 # Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players).
 bench:
 	$(NICE) $(CARGO) bench --bench fanout
+
+# The HTTP-FLV relay under 100, 500, 1,000 and 2,000 loopback players of one
+# ~530 kbit/s stream, with --merge-ms 0 and the default 350: its CPU, RSS and
+# per-player throughput, as a table (scripts/bench_relay.sh; about 5 minutes;
+# needs ffmpeg and curl). PLAYERS="..." MODES="..." narrow it down.
+bench-relay: servers
+	bash scripts/bench_relay.sh
 
 # Fuzz every cargo-fuzz target for FUZZ_SECONDS each (installs cargo-fuzz if needed).
 FUZZ_SECONDS ?= 60
