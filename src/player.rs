@@ -324,6 +324,9 @@ impl Player {
     /// armed), [`Error::Eof`] (the stream ended for this player; sticky).
     pub fn read(&mut self) -> Result<TagView<'_>, Error> {
         self.begin_call();
+        if self.steady() {
+            return Ok(self.take_steady());
+        }
         let src = self.advance()?;
         let (e, timestamp) = self.entry(src)?;
         Ok(TagView {
@@ -332,6 +335,52 @@ impl Player {
             flags: e.flags & PUBLIC_FLAGS,
             data: &e.data,
         })
+    }
+
+    /// Whether the next tag is a filled slot of the pinned segment and
+    /// nothing else needs doing first (no prelude, no keyframe wait, origin
+    /// known, not ended or expired): then `take_steady` hands it out.
+    #[inline]
+    fn steady(&self) -> bool {
+        !self.need_keyframe
+            && self.prelude.is_none()
+            && self.origin.is_some()
+            && !self.eof
+            && !self.notifier.expired.load(Ordering::Relaxed)
+            && self
+                .live_segment()
+                .is_some_and(|s| s.get(self.seq).is_some())
+    }
+
+    /// The steady path of `read`, once `steady` said yes (on this thread,
+    /// with nothing in between, so the slot is there: slots never empty).
+    #[inline]
+    fn take_steady(&mut self) -> TagView<'_> {
+        let seq = self.seq;
+        let origin = self.origin.unwrap_or(0);
+        let Some(e) = self.seg.as_deref().and_then(|s| s.get(seq)) else {
+            debug_assert!(false, "steady() saw this slot filled");
+            return TagView {
+                tag_type: 0,
+                timestamp: 0,
+                flags: 0,
+                data: &[],
+            };
+        };
+        self.seq = seq + 1;
+        self.floor = self.floor.max(e.ts);
+        self.stats.tags_out += 1;
+        self.stats.bytes_out += e.data.len() as u64;
+        let t = match self.mode {
+            TimestampMode::Rebase => self.floor.saturating_sub(origin),
+            TimestampMode::Absolute => self.floor,
+        };
+        TagView {
+            tag_type: e.tag_type,
+            timestamp: t as u32,
+            flags: e.flags & PUBLIC_FLAGS,
+            data: &e.data,
+        }
     }
 
     /// The tag `advance` handed out, with its output timestamp. (`advance`
