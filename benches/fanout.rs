@@ -855,7 +855,6 @@ fn print_targets(plan: &Plan, single: &SingleResults, memory: &MemoryResults) {
     if !plan.full {
         println!("   SMOKE RUN (no --bench: tiny workload, possibly a debug build): the verdicts below mean nothing.");
     }
-    let flat = publish(big, 0) / publish(1, 0);
     let worst_read = plan
         .players
         .iter()
@@ -863,74 +862,44 @@ fn print_targets(plan: &Plan, single: &SingleResults, memory: &MemoryResults) {
         .fold(f64::NAN, f64::max);
     let rss_big = memory_median(memory, *plan.memory_players.last().unwrap(), 0, 0);
     let verdict = |ok: bool| if ok { "MET" } else { "NOT MET" };
-    let idle_flat = publish(big, IDLE_LIVEHUB) / publish(1, IDLE_LIVEHUB);
-    let batch_flat = publish(big, BATCH) / publish(1, BATCH);
-    let paced_flat = publish(big, PACED_BATCH) / publish(1, PACED_BATCH);
-    let paced_read_flat = publish(big, PACED_READ) / publish(1, PACED_READ);
     let worst_batch = plan
         .players
         .iter()
         .map(|&n| delivery(n, BATCH))
         .fold(f64::NAN, f64::max);
-    let rows = [
+    let flatness = |label: String, v: usize| {
+        let ratio = publish(big, v) / publish(1, v);
         (
+            label,
+            format!(
+                "{:.2}x ({} vs {} ns)",
+                ratio,
+                fmt(publish(big, v)),
+                fmt(publish(1, v))
+            ),
+            ratio <= 1.5,
+        )
+    };
+    let paced = |how: &str| {
+        format!(
+            "  (the same, rounds paced {} ms apart, players {how})",
+            PACE.as_millis()
+        )
+    };
+    let rows = [
+        flatness(
             format!(
                 "publish ns/tag at N={} within 1.5x of N=1 (players read)",
                 fmt_int(big)
             ),
-            format!(
-                "{:.2}x ({} vs {} ns)",
-                flat,
-                fmt(publish(big, 0)),
-                fmt(publish(1, 0))
-            ),
-            flat <= 1.5,
+            0,
         ),
-        (
-            "  (the same, players read_batch)".to_string(),
-            format!(
-                "{:.2}x ({} vs {} ns)",
-                batch_flat,
-                fmt(publish(big, BATCH)),
-                fmt(publish(1, BATCH))
-            ),
-            batch_flat <= 1.5,
-        ),
-        (
-            format!(
-                "  (the same, rounds paced {} ms apart, players read_batch)",
-                PACE.as_millis()
-            ),
-            format!(
-                "{:.2}x ({} vs {} ns)",
-                paced_flat,
-                fmt(publish(big, PACED_BATCH)),
-                fmt(publish(1, PACED_BATCH))
-            ),
-            paced_flat <= 1.5,
-        ),
-        (
-            format!(
-                "  (the same, rounds paced {} ms apart, players read)",
-                PACE.as_millis()
-            ),
-            format!(
-                "{:.2}x ({} vs {} ns)",
-                paced_read_flat,
-                fmt(publish(big, PACED_READ)),
-                fmt(publish(1, PACED_READ))
-            ),
-            paced_read_flat <= 1.5,
-        ),
-        (
-            "  (the same, players idle: the push alone)".to_string(),
-            format!(
-                "{:.2}x ({} vs {} ns)",
-                idle_flat,
-                fmt(publish(big, IDLE_LIVEHUB)),
-                fmt(publish(1, IDLE_LIVEHUB))
-            ),
-            idle_flat <= 1.5,
+        flatness("  (the same, players read_batch)".into(), BATCH),
+        flatness(paced("read_batch"), PACED_BATCH),
+        flatness(paced("read"), PACED_READ),
+        flatness(
+            "  (the same, players idle: the push alone)".into(),
+            IDLE_LIVEHUB,
         ),
         (
             format!(

@@ -50,6 +50,19 @@ pub struct TagView<'a> {
     pub data: &'a [u8],
 }
 
+impl Entry {
+    /// The view a player hands out, with its output timestamp.
+    #[inline]
+    fn view(&self, timestamp: u32) -> TagView<'_> {
+        TagView {
+            tag_type: self.tag_type,
+            timestamp,
+            flags: self.flags & PUBLIC_FLAGS,
+            data: &self.data,
+        }
+    }
+}
+
 /// What a player has delivered so far, and where it stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlayerStats {
@@ -329,12 +342,7 @@ impl Player {
         }
         let src = self.advance()?;
         let (e, timestamp) = self.entry(src)?;
-        Ok(TagView {
-            tag_type: e.tag_type,
-            timestamp,
-            flags: e.flags & PUBLIC_FLAGS,
-            data: &e.data,
-        })
+        Ok(e.view(timestamp))
     }
 
     /// Whether the next tag is a filled slot of the pinned segment and
@@ -375,12 +383,7 @@ impl Player {
             TimestampMode::Rebase => self.floor.saturating_sub(origin),
             TimestampMode::Absolute => self.floor,
         };
-        TagView {
-            tag_type: e.tag_type,
-            timestamp: t as u32,
-            flags: e.flags & PUBLIC_FLAGS,
-            data: &e.data,
-        }
+        e.view(t as u32)
     }
 
     /// The tag `advance` handed out, with its output timestamp. (`advance`
@@ -572,12 +575,7 @@ impl Player {
             match self.advance() {
                 Ok(src) => {
                     let (e, timestamp) = self.entry(src)?;
-                    f(TagView {
-                        tag_type: e.tag_type,
-                        timestamp,
-                        flags: e.flags & PUBLIC_FLAGS,
-                        data: &e.data,
-                    });
+                    f(e.view(timestamp));
                     n += 1;
                 }
                 Err(e) if n == 0 => return Err(e),
