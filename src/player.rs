@@ -126,11 +126,11 @@ pub struct Player {
     recheck_ms: Option<u64>,
     stats: Counters,
     flv: Option<Box<FlvOut>>,
-    /// Set once a call that hands out several tags (`read_batch`,
-    /// `read_iov`) has handed out one: from then on, a segment or prelude
-    /// this player lets go of during the call moves to `held`, so that every
-    /// view of the call stays valid until the next call (the C API's
-    /// promise, which the borrow checker cannot see across the boundary).
+    /// Set for the length of a call that hands out several tags
+    /// (`read_batch`, `read_iov`): a segment or prelude this player lets go
+    /// of meanwhile moves to `held`, so that every view of the call stays
+    /// valid until the next call (the C API's promise, which the borrow
+    /// checker cannot see across the boundary).
     hold: bool,
     /// What the last multi-tag call moved past; dropped at the next call.
     held: Vec<Held>,
@@ -350,14 +350,32 @@ impl Player {
     /// known, not ended or expired): then `take_steady` hands it out.
     #[inline]
     fn steady(&self) -> bool {
-        !self.need_keyframe
-            && self.prelude.is_none()
-            && self.origin.is_some()
-            && !self.eof
+        !self.eof
             && !self.notifier.expired.load(Ordering::Relaxed)
             && self
-                .live_segment()
-                .is_some_and(|s| s.get(self.seq).is_some())
+                .steady_segment()
+                .is_some_and(|(s, _)| s.get(self.seq).is_some())
+    }
+
+    /// The pinned segment and the rebase origin, when the next tags can be
+    /// taken straight from the segment: the prelude is out, the keyframe
+    /// wait is over, the origin is known and the segment still in the
+    /// window.
+    #[inline]
+    fn steady_segment(&self) -> Option<(&Segment, u64)> {
+        if self.need_keyframe || self.prelude_pending() {
+            return None;
+        }
+        Some((self.live_segment()?, self.origin?))
+    }
+
+    /// The output timestamp of timeline position `t` (>= `origin`).
+    #[inline]
+    fn stamp(&self, t: u64, origin: u64) -> u32 {
+        match self.mode {
+            TimestampMode::Rebase => t.saturating_sub(origin) as u32,
+            TimestampMode::Absolute => t as u32,
+        }
     }
 
     /// The steady path of `read`, once `steady` said yes (on this thread,
@@ -379,11 +397,7 @@ impl Player {
         self.floor = self.floor.max(e.ts);
         self.stats.tags_out += 1;
         self.stats.bytes_out += e.data.len() as u64;
-        let t = match self.mode {
-            TimestampMode::Rebase => self.floor.saturating_sub(origin),
-            TimestampMode::Absolute => self.floor,
-        };
-        e.view(t as u32)
+        e.view(self.stamp(self.floor, origin))
     }
 
     /// The tag `advance` handed out, with its output timestamp. (`advance`
@@ -501,21 +515,22 @@ impl Player {
             out.push_bytes(&flv::prev_tag_size(size));
         }
         out.close_run(&mut run);
-        self.flv = Some(out);
-        let Some(flv) = self.flv.as_deref() else {
-            return result.map(|()| 0);
-        };
-        if flv.pieces.is_empty() {
-            return result.map(|()| 0);
-        }
-        for piece in &flv.pieces {
+        // The slices point into the heap buffers of `out` (which stay where
+        // they are when `out` moves back into the player), the ring and the
+        // held storage: all valid until the next call.
+        for piece in &out.pieces {
             match *piece {
-                Piece::Scratch(a, b) => emit(&flv.scratch[a as usize..b as usize]),
-                Piece::Body(i) => emit(&flv.bodies[i as usize]),
+                Piece::Scratch(a, b) => emit(&out.scratch[a as usize..b as usize]),
+                Piece::Body(i) => emit(&out.bodies[i as usize]),
                 Piece::Ring(seq) => emit(self.ring_body(seq)),
             }
         }
-        Ok(flv.pieces.len())
+        let count = out.pieces.len();
+        self.flv = Some(out);
+        if count == 0 {
+            return result.map(|()| 0);
+        }
+        Ok(count)
     }
 
     /// The body of ring tag `seq` handed out by this call: in the pinned
@@ -592,13 +607,9 @@ impl Player {
     /// Only once the prelude is out, the keyframe wait is over and the
     /// rebase origin is known; anything else is left to `advance`.
     fn run(&mut self, max: usize, f: &mut impl FnMut(TagView<'_>)) -> usize {
-        if self.need_keyframe || self.prelude_pending() {
-            return 0;
-        }
-        let (Some(seg), Some(origin)) = (self.live_segment(), self.origin) else {
+        let Some((seg, origin)) = self.steady_segment() else {
             return 0;
         };
-        let rebase = self.mode == TimestampMode::Rebase;
         let (mut seq, mut floor, mut bytes) = (self.seq, self.floor, 0u64);
         let end = seq + max as u64;
         while seq < end {
@@ -606,16 +617,7 @@ impl Player {
             seq += 1;
             floor = floor.max(e.ts);
             bytes += e.data.len() as u64;
-            f(TagView {
-                tag_type: e.tag_type,
-                timestamp: if rebase {
-                    floor.saturating_sub(origin)
-                } else {
-                    floor
-                } as u32,
-                flags: e.flags & PUBLIC_FLAGS,
-                data: &e.data,
-            });
+            f(e.view(self.stamp(floor, origin)));
         }
         let n = seq - self.seq;
         self.seq = seq;
@@ -722,10 +724,7 @@ impl Player {
         let t = ts.max(self.floor);
         self.floor = t;
         let origin = *self.origin.get_or_insert(t);
-        match self.mode {
-            TimestampMode::Rebase => (t - origin) as u32,
-            TimestampMode::Absolute => t as u32,
-        }
+        self.stamp(t, origin)
     }
 
     /// Moves to the next tag to hand out.
