@@ -1066,7 +1066,9 @@ livehub_result livehub_player_read(livehub_player *pl, livehub_tag *tag_out);
  * Reads up to `cap` tags at once into `tags[0..n]` and writes `n` (1 to
  * `cap`) to `*count_out`, without blocking: what `n` calls of
  * `livehub_player_read()` would return, for a fraction of the cost per
- * tag. Returns what is there now; it does not wait for `cap` tags.
+ * tag. Returns what is there now; it does not wait for `cap` tags. A call
+ * that stops short of `cap` because it reached the live edge has armed the
+ * notify callback, as LIVEHUB_AGAIN does: no extra call is needed to wait.
  *
  * Ownership: `pl` is borrowed; `tags` is the caller's array, of which only
  * the first `n` entries are written. Every `tags[i].data` is a borrowed
@@ -1118,6 +1120,8 @@ livehub_result livehub_player_read_flv(livehub_player *pl,
  * `iov[0..n]` with pieces of the same HTTP-FLV byte stream, in order, and
  * writes `n` (1 to `iov_cap`) to `*iov_count_out`. Tag bodies are not
  * copied: the pieces point into livehub's shared storage. Does not block.
+ * A call that stops short of `iov_cap` because it reached the live edge
+ * has armed the notify callback, as LIVEHUB_AGAIN does.
  *
  * Ownership: `pl` is borrowed; `iov` is the caller's array, of which only
  * the first `n` entries are written. The memory the entries point at is

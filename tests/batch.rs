@@ -264,3 +264,34 @@ fn read_batch_reports_eof_and_expiry_like_read() {
     }
     assert_eq!(stalled.read_batch(100, |_| {}), Err(Error::Expired));
 }
+
+#[test]
+fn a_batch_that_reaches_the_live_edge_arms_the_notifier() {
+    let hub = Hub::new(Default::default());
+    let s = hub.stream("live/arm").unwrap();
+    let mut p = s.publish().unwrap();
+    start(&mut p, 0);
+    push_av(&mut p, 0, 10, 50, 0);
+    let mut batch = s.play(Default::default()).unwrap();
+    let mut iov = s.play(Default::default()).unwrap();
+    let mut full = s.play(Default::default()).unwrap();
+    // Short of max: the live edge was reached, so both are armed. `full`
+    // stops at max with the edge not reached: not armed.
+    assert_eq!(batch.read_batch(100, |_| {}).unwrap(), 23);
+    assert!(iov.read_iov(1000, |_| {}).unwrap() > 0);
+    assert_eq!(full.read_batch(5, |_| {}).unwrap(), 5);
+    let woke: Vec<Arc<std::sync::atomic::AtomicUsize>> =
+        (0..3).map(|_| Default::default()).collect();
+    for (pl, w) in [&batch, &iov, &full].into_iter().zip(&woke) {
+        let w = w.clone();
+        pl.notifier().set_callback(Some(Arc::new(move || {
+            w.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })));
+    }
+    p.push_tag(AUDIO, 500, &aac(99)).unwrap();
+    let counts: Vec<usize> = woke
+        .iter()
+        .map(|w| w.load(std::sync::atomic::Ordering::SeqCst))
+        .collect();
+    assert_eq!(counts, [1, 1, 0]);
+}
