@@ -371,8 +371,8 @@ impl Player {
 
     /// The output timestamp of timeline position `t` (>= `origin`).
     #[inline]
-    fn stamp(&self, t: u64, origin: u64) -> u32 {
-        match self.mode {
+    fn stamp(mode: TimestampMode, t: u64, origin: u64) -> u32 {
+        match mode {
             TimestampMode::Rebase => t.saturating_sub(origin) as u32,
             TimestampMode::Absolute => t as u32,
         }
@@ -397,7 +397,7 @@ impl Player {
         self.floor = self.floor.max(e.ts);
         self.stats.tags_out += 1;
         self.stats.bytes_out += e.data.len() as u64;
-        e.view(self.stamp(self.floor, origin))
+        e.view(Self::stamp(self.mode, self.floor, origin))
     }
 
     /// The tag `advance` handed out, with its output timestamp. (`advance`
@@ -610,14 +610,15 @@ impl Player {
         let Some((seg, origin)) = self.steady_segment() else {
             return 0;
         };
-        let (mut seq, mut floor, mut bytes) = (self.seq, self.floor, 0u64);
+        // Locals, so that the loop keeps them in registers across `f`.
+        let (mut seq, mut floor, mut bytes, mode) = (self.seq, self.floor, 0u64, self.mode);
         let end = seq + max as u64;
         while seq < end {
             let Some(e) = seg.get(seq) else { break };
             seq += 1;
             floor = floor.max(e.ts);
             bytes += e.data.len() as u64;
-            f(e.view(self.stamp(floor, origin)));
+            f(e.view(Self::stamp(mode, floor, origin)));
         }
         let n = seq - self.seq;
         self.seq = seq;
@@ -724,7 +725,7 @@ impl Player {
         let t = ts.max(self.floor);
         self.floor = t;
         let origin = *self.origin.get_or_insert(t);
-        self.stamp(t, origin)
+        Self::stamp(self.mode, t, origin)
     }
 
     /// Moves to the next tag to hand out.
