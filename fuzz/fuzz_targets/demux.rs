@@ -1,13 +1,13 @@
 //! Fuzz target: arbitrary bytes, in arbitrary chunkings, into
 //! `flv::Demuxer` and into `Publisher::push_flv` with players attached that
-//! read everything with `read`, `read_flv` and `read_iov`.
+//! read everything with `read`, `read_batch`, `read_flv` and `read_iov`.
 //!
 //! Input: byte 0 seeds the chunking and the read sizes, byte 1 picks
 //! `max_tag_size`, the rest is the FLV byte stream. Beyond "no panic":
 //! - any chunking gives the demuxer the same tags and counters, and it never
 //!   buffers more than one tag (plus its header and PreviousTagSize);
 //! - the players' byte streams are identical, demux cleanly, and carry the
-//!   very tags `read` hands out.
+//!   very tags `read` hands out; `read_batch` hands out the same tags.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -85,6 +85,21 @@ fn read_all(p: &mut Player, out: &mut Tags) {
     }
 }
 
+/// Everything `read_batch` hands out now, in batches of random size.
+fn read_batch_all(p: &mut Player, rng: &mut Rng, out: &mut Tags) {
+    loop {
+        let max = 1 + rng.below(70);
+        let before = out.len();
+        match p.read_batch(max, |t| out.push((t.tag_type, t.timestamp, t.data.to_vec()))) {
+            Ok(n) => assert!(n == out.len() - before && n <= max),
+            Err(e) => {
+                assert_eq!(e, Error::Again);
+                return;
+            }
+        }
+    }
+}
+
 fn read_flv_all(p: &mut Player, rng: &mut Rng, out: &mut Vec<u8>) {
     let mut buf = vec![0u8; 1 + rng.below(3_000)];
     loop {
@@ -142,8 +157,10 @@ fuzz_target!(|data: &[u8]| {
     let mut by_read = stream.play(Default::default()).unwrap();
     let mut by_flv = stream.play(Default::default()).unwrap();
     let mut by_iov = stream.play(Default::default()).unwrap();
+    let mut by_batch = stream.play(Default::default()).unwrap();
     let mut publisher = stream.publish().unwrap();
     let (mut tags, mut flv_out, mut iov_out) = (Vec::new(), Vec::new(), Vec::new());
+    let mut batch_tags = Vec::new();
     let mut rest = bytes;
     while !rest.is_empty() {
         let n = rng.chunk().min(rest.len());
@@ -151,14 +168,17 @@ fuzz_target!(|data: &[u8]| {
         let _ = publisher.push_flv(now);
         rest = later;
         read_all(&mut by_read, &mut tags);
+        read_batch_all(&mut by_batch, &mut rng, &mut batch_tags);
         read_flv_all(&mut by_flv, &mut rng, &mut flv_out);
         read_iov_all(&mut by_iov, &mut rng, &mut iov_out);
     }
     drop(publisher);
     read_all(&mut by_read, &mut tags);
+    read_batch_all(&mut by_batch, &mut rng, &mut batch_tags);
     read_flv_all(&mut by_flv, &mut rng, &mut flv_out);
     read_iov_all(&mut by_iov, &mut rng, &mut iov_out);
 
+    assert!(batch_tags == tags, "read_batch and read differ");
     assert!(flv_out == iov_out, "read_flv and read_iov differ");
     if tags.is_empty() {
         assert!(flv_out.is_empty());
