@@ -19,10 +19,21 @@ fn aac(n: u8) -> [u8; 3] {
 
 /// Reads until EOF, blocking in `wait`; returns the payload bytes seen.
 fn read_to_eof(pl: &mut Player) -> Vec<u8> {
+    read_batches_to_eof(pl, 1)
+}
+
+/// The same with `read` (`max` = 1) or with `read_batch` of up to `max`.
+fn read_batches_to_eof(pl: &mut Player, max: usize) -> Vec<u8> {
     let mut seen = Vec::new();
     loop {
-        match pl.read() {
-            Ok(t) => seen.push(t.data[2]),
+        let got = if max == 1 {
+            pl.read().map(|t| seen.push(t.data[2]))
+        } else {
+            pl.read_batch(max, |t| seen.push(t.data[2]))
+                .map(|n| assert!((1..=max).contains(&n)))
+        };
+        match got {
+            Ok(()) => {}
             Err(Error::Again) => match pl.wait(FOREVER) {
                 Ok(()) => {}
                 Err(Error::Eof) => return seen,
@@ -97,19 +108,7 @@ fn batch_reads_cross_segments_while_publisher_appends() {
                 p.push_tag(8, n as u32 * 23, &aac(n)).unwrap();
             }
         });
-        let mut seen = Vec::new();
-        loop {
-            match pl.read_batch(8, |t| seen.push(t.data[2])) {
-                Ok(n) => assert!((1..=8).contains(&n)),
-                Err(Error::Again) => match pl.wait(FOREVER) {
-                    Ok(()) => {}
-                    Err(Error::Eof) => break,
-                    Err(e) => panic!("wait: {e}"),
-                },
-                Err(Error::Eof) => break,
-                Err(e) => panic!("read_batch: {e}"),
-            }
-        }
+        let seen = read_batches_to_eof(&mut pl, 8);
         publisher.join().unwrap();
         // Three segments of two tags under loom, read in batches of up to
         // eight while they fill: every tag once, in order.
