@@ -46,6 +46,7 @@ pub mod notify;
 pub mod player;
 pub mod publisher;
 mod ring;
+pub mod rtmp;
 pub mod stream;
 pub(crate) mod sync;
 pub mod timestamp;
@@ -54,7 +55,7 @@ pub use config::{Clock, Config, ManualClock, PlayOptions, SystemClock, Timestamp
 pub use error::Error;
 pub use hub::Hub;
 pub use notify::{Callback, Notifier};
-pub use player::{Player, PlayerStats, TagView};
+pub use player::{Player, PlayerStats, SharedTag, TagView};
 pub use publisher::{Publisher, PublisherStats};
 pub use stream::{PlayerState, Stream, StreamStats};
 pub use sync::Arc;
