@@ -19,7 +19,9 @@
 //! by [`Limits`]), the output queue (at most
 //! [`RtmpConfig::max_queued_tags`] media frames of about 64 bytes each,
 //! whose bodies are the stream's shared buffers, plus command replies),
-//! and the publisher or player the server handed it. Dropping the session
+//! the media a publish sent before its answer (bounded by
+//! [`RtmpConfig::max_pending_messages`] and `max_pending_bytes`), and the
+//! publisher or player the server handed it. Dropping the session
 //! releases them: an unpublish, a player leaving.
 
 use super::amf0::{self, Value};
@@ -52,6 +54,12 @@ pub struct RtmpConfig {
     ///
     /// [`pump`]: ServerSession::pump
     pub max_queued_tags: usize,
+    /// Media messages kept while a publish request waits for its answer
+    /// (delivered on accept, dropped on reject): at most this many…: 1024.
+    pub max_pending_messages: usize,
+    /// …and this many bytes: 4 MiB. Past either bound what was kept is
+    /// dropped (and counted) and keeping starts over.
+    pub max_pending_bytes: usize,
     /// Seed of the handshake's random bytes.
     pub seed: u64,
 }
@@ -65,6 +73,8 @@ impl Default for RtmpConfig {
             peer_bandwidth: 2_500_000,
             max_streams: 8,
             max_queued_tags: 64,
+            max_pending_messages: 1024,
+            max_pending_bytes: 4 << 20,
             seed: 0x5eed_1234_abcd,
         }
     }
@@ -179,10 +189,17 @@ struct Playing {
 
 enum Role {
     Idle,
-    PendingPublish(RequestId),
-    Publishing(Publisher),
+    PendingPublish(RequestId, Kept),
+    Publishing(Box<Publisher>),
     PendingPlay(RequestId, Encoding),
     Playing(Box<Playing>),
+}
+
+/// Media received while a publish waits for its answer.
+#[derive(Default)]
+struct Kept {
+    messages: Vec<Message>,
+    bytes: usize,
 }
 
 struct NetStream {
@@ -351,6 +368,14 @@ impl ServerSession {
         })
     }
 
+    /// The same, mutable (for [`Player::wait`] in blocking servers).
+    pub fn player_mut(&mut self) -> Option<&mut Player> {
+        self.streams.iter_mut().find_map(|s| match &mut s.role {
+            Role::Playing(p) => Some(&mut p.player),
+            _ => None,
+        })
+    }
+
     /// Whether a publisher is attached.
     pub fn is_publishing(&self) -> bool {
         self.streams
@@ -375,9 +400,12 @@ impl ServerSession {
         let ns = self
             .streams
             .iter_mut()
-            .find(|s| matches!(s.role, Role::PendingPublish(r) if r == id))
+            .find(|s| matches!(s.role, Role::PendingPublish(r, _) if r == id))
             .ok_or(RtmpError::Stale)?;
-        ns.role = Role::Publishing(publisher);
+        let kept = match std::mem::replace(&mut ns.role, Role::Publishing(Box::new(publisher))) {
+            Role::PendingPublish(_, kept) => kept,
+            _ => Kept::default(),
+        };
         let sid = ns.id;
         let out = self.out.raw();
         command::user_control(out, user::STREAM_BEGIN, sid, chunk);
@@ -390,6 +418,9 @@ impl ServerSession {
             "NetStream.Publish.Start",
             "Start publishing",
         );
+        for m in kept.messages {
+            self.on_media(m);
+        }
         self.out.seal();
         Ok(())
     }
@@ -458,17 +489,17 @@ impl ServerSession {
             .streams
             .iter_mut()
             .find(|s| match s.role {
-                Role::PendingPublish(r) | Role::PendingPlay(r, _) => r == id,
+                Role::PendingPublish(r, _) | Role::PendingPlay(r, _) => r == id,
                 _ => false,
             })
             .ok_or(RtmpError::Stale)?;
         let (enc, code, desc) = match (&ns.role, why) {
-            (Role::PendingPublish(_), Reject::Denied) => (
+            (Role::PendingPublish(..), Reject::Denied) => (
                 Encoding::Amf0,
                 "NetStream.Publish.Denied",
                 "Publishing denied",
             ),
-            (Role::PendingPublish(_), _) => (
+            (Role::PendingPublish(..), _) => (
                 Encoding::Amf0,
                 "NetStream.Publish.BadName",
                 "Stream already publishing",
@@ -479,7 +510,9 @@ impl ServerSession {
             (Role::PendingPlay(_, enc), _) => (*enc, "NetStream.Play.Failed", "Playing denied"),
             _ => return Err(RtmpError::Stale),
         };
-        ns.role = Role::Idle;
+        if let Role::PendingPublish(_, kept) = std::mem::replace(&mut ns.role, Role::Idle) {
+            self.stats.media_dropped += kept.messages.len() as u64;
+        }
         let sid = ns.id;
         command::on_status(self.out.raw(), enc, sid, chunk, "error", code, desc);
         self.out.seal();
@@ -606,14 +639,28 @@ impl ServerSession {
     }
 
     fn on_media(&mut self, m: Message) {
-        let Some(Role::Publishing(publisher)) = self
+        let role = self
             .streams
             .iter_mut()
             .find(|s| s.id == m.stream_id)
-            .map(|s| &mut s.role)
-        else {
-            self.stats.media_dropped += 1;
-            return;
+            .map(|s| &mut s.role);
+        let publisher = match role {
+            Some(Role::Publishing(p)) => p,
+            Some(Role::PendingPublish(_, kept)) => {
+                if kept.messages.len() >= self.cfg.max_pending_messages
+                    || kept.bytes + m.payload.len() > self.cfg.max_pending_bytes
+                {
+                    self.stats.media_dropped += kept.messages.len() as u64;
+                    *kept = Kept::default();
+                }
+                kept.bytes += m.payload.len();
+                kept.messages.push(m);
+                return;
+            }
+            _ => {
+                self.stats.media_dropped += 1;
+                return;
+            }
         };
         let mut closed = false;
         let mut push =
@@ -796,9 +843,11 @@ impl ServerSession {
 
     fn end_role(&mut self, role: Role) {
         match role {
-            Role::PendingPublish(id) | Role::PendingPlay(id, _) => {
+            Role::PendingPublish(id, kept) => {
+                self.stats.media_dropped += kept.messages.len() as u64;
                 self.events.push_back(Event::Cancelled(id))
             }
+            Role::PendingPlay(id, _) => self.events.push_back(Event::Cancelled(id)),
             // Dropping the publisher unpublishes; dropping the player leaves.
             Role::Publishing(_) | Role::Playing(_) | Role::Idle => {}
         }
@@ -922,7 +971,7 @@ impl ServerSession {
         }
         self.next_request += 1;
         if publish {
-            ns.role = Role::PendingPublish(id);
+            ns.role = Role::PendingPublish(id, Kept::default());
             self.events.push_back(Event::Publish(req));
         } else {
             ns.role = Role::PendingPlay(id, enc);
