@@ -45,10 +45,14 @@ pub const LIVEHUB_ERR_EXPIRED: u32 = 12;
 /// livehub caught an internal panic (a bug in livehub); the call had no
 /// effect or only part of it. Please report it.
 pub const LIVEHUB_ERR_PANIC: u32 = 13;
+/// `livehub_rtmp_session_feed()`: bad RTMP input (the reason:
+/// `livehub_rtmp_session_error()`); the session is closed, close the
+/// connection. The stream and its other players carry on.
+pub const LIVEHUB_ERR_RTMP: u32 = 15;
 
 /// NUL-terminated descriptions, indexed by code. The core's wording for the
 /// codes it produces (checked by the tests).
-const DESCRIPTIONS: [&[u8]; 14] = [
+const DESCRIPTIONS: [&[u8]; 16] = [
     b"ok\0",
     b"no data yet, try again\0",
     b"end of stream\0",
@@ -63,6 +67,9 @@ const DESCRIPTIONS: [&[u8]; 14] = [
     b"buffer too small\0",
     b"player expired after not reading\0",
     b"internal panic caught by livehub\0",
+    // 14: reserved for LIVEHUB_ERR_FLV_REJECTED.
+    UNKNOWN,
+    b"bad RTMP input, session closed\0",
 ];
 
 const UNKNOWN: &[u8] = b"unknown result\0";

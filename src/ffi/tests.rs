@@ -220,11 +220,12 @@ fn result_str_describes_every_code() {
         (LIVEHUB_ERR_BUFFER, "buffer too small"),
         (LIVEHUB_ERR_EXPIRED, "player expired after not reading"),
         (LIVEHUB_ERR_PANIC, "internal panic caught by livehub"),
+        (LIVEHUB_ERR_RTMP, "bad RTMP input, session closed"),
     ];
     for (code, s) in expected {
         assert_eq!(text(livehub_result_str(code)), s);
     }
-    for unknown in [14, 100, 0x8000_0000, u32::MAX] {
+    for unknown in [14, 16, 100, 0x8000_0000, u32::MAX] {
         assert_eq!(text(livehub_result_str(unknown)), "unknown result");
     }
 }
