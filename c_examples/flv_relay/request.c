@@ -35,6 +35,14 @@ static void handle_request(conn *c, size_t head_len)
     }
     if (is_flv) {
         if (!http_flv_key(rq.target, c->key)) { respond_text(c, 400, "Bad Request", "bad stream key\n", head); return; }
+        if ((get || head || post) && g.accept_delay_ms && !c->accept_at_ms) {
+            /* --accept-delay-ms: answered by the tick, as a slow auth hook
+             * would; the client may leave meanwhile (request_delayed). */
+            c->state = ST_DELAY;
+            c->delay_head_len = head_len;
+            c->accept_at_ms = now_ms() + g.accept_delay_ms;
+            return;
+        }
         if (get || head) { start_play(c, head); return; }
         if (!post) { respond(c, 405, "Method Not Allowed", "text/plain", "", 0, 0, "Allow: GET, HEAD, POST, PUT\r\n"); return; }
         start_http_publish(c, &rq, head_len);
@@ -52,6 +60,14 @@ static void handle_request(conn *c, size_t head_len)
         serve_stats(c, head);
     else
         respond_text(c, 404, "Not Found", "not found\n", head);
+}
+
+/* ST_DELAY: the delayed answer is due: route the kept request head now. */
+void request_delayed(conn *c)
+{
+    c->state = ST_REQUEST;           /* routed as if it had just come */
+    c->since_ms = now_ms();
+    handle_request(c, c->delay_head_len);
 }
 
 /* ST_REQUEST: reads until the head is complete, the buffer is full (431),
