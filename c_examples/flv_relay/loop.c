@@ -248,9 +248,8 @@ static void tick(loop *l)
             if (now >= c->accept_at_ms) request_delayed(c);
             break;
         case ST_RTMP:
-            rtmp_answer_due(c, now);
-            if (c->npending == 0 && idle > INGEST_IDLE_MS) conn_close(c);
-            else if (c->npending) rtmp_service(c);
+            if (rtmp_answer_due(c, now)) rtmp_service(c);
+            else if (c->npending == 0 && idle > INGEST_IDLE_MS) conn_close(c);
             break;
         }
     }

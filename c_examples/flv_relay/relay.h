@@ -143,6 +143,7 @@ struct conn {
     /* ST_DELAY: the request head waits in `req` until accept_at_ms. */
     uint64_t accept_at_ms;
     size_t delay_head_len;
+    http_request delay_rq;       /* its strings point into `req` */
 
     /* RTMP (rtmp.c). The session is ours until
      * livehub_rtmp_session_release(); it owns its publisher and player. */
@@ -256,7 +257,7 @@ void ingest_read(conn *c);
 void rtmp_start(conn *c);
 void rtmp_read(conn *c);
 void rtmp_service(conn *c);
-void rtmp_answer_due(conn *c, uint64_t now);
+int rtmp_answer_due(conn *c, uint64_t now);
 
 /* ---- static.c: the demo page and its script, stats JSON ---- */
 void find_web_dir(void);

@@ -93,17 +93,20 @@ static void answer_play(conn *c, const rtmp_pending *p)
 }
 
 /* Answers the requests whose time has come (all of them without
- * --accept-delay-ms). */
-void rtmp_answer_due(conn *c, uint64_t now)
+ * --accept-delay-ms). Returns how many it answered: the caller then writes
+ * the replies (rtmp_service). */
+int rtmp_answer_due(conn *c, uint64_t now)
 {
-    int i = 0;
+    int i = 0, answered = 0;
     while (i < c->npending && c->rtmp) {
         rtmp_pending p = c->pending[i];
         if (p.due_ms > now) { i++; continue; }
         c->pending[i] = c->pending[--c->npending];
         if (p.kind == LIVEHUB_RTMP_EVENT_PUBLISH) answer_publish(c, &p);
         else answer_play(c, &p);
+        answered++;
     }
+    return answered;
 }
 
 static void take_events(conn *c)
