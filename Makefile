@@ -56,6 +56,9 @@ NPM       ?= npm
 WEB_STAMP := web/node_modules/.package-lock.json
 DEMO_HTTP ?= 127.0.0.1:8080
 DEMO_FLV  ?= tests/data/av.flv
+# RTMP: 1935 is the default port, so rtmp:// URLs need none.
+DEMO_RTMP ?= 127.0.0.1:1935
+DEMO_RTMP_HOST := $(patsubst %:1935,%,$(DEMO_RTMP))
 
 # Release library and header, then every example.
 all: lib examples servers
@@ -117,7 +120,14 @@ demo: all web-deps
 	@echo "  publish:  ffmpeg -re -i in.flv -c copy -f flv http://$(DEMO_HTTP)/live/mine.flv"
 	@echo "  streams:  curl http://$(DEMO_HTTP)/api/streams"
 	@echo
-	./$(BUILD)/flv_relay --http $(DEMO_HTTP) --demo $(DEMO_FLV)
+	@echo "RTMP on rtmp://$(DEMO_RTMP) (the same streams):"
+	@echo "  OBS Studio: Settings > Stream: Service Custom..., Server rtmp://$(DEMO_RTMP_HOST)/live, Stream Key demo2"
+	@echo "              then play http://$(DEMO_HTTP)/live/demo2.flv or rtmp://$(DEMO_RTMP_HOST)/live/demo2"
+	@echo "  publish:  ffmpeg -re -i in.flv -c copy -f flv rtmp://$(DEMO_RTMP_HOST)/live/demo2"
+	@echo "  play:     ffplay rtmp://$(DEMO_RTMP_HOST)/live/demo"
+	@echo "            ffmpeg -i rtmp://$(DEMO_RTMP_HOST)/live/demo -c copy -f flv out.flv"
+	@echo
+	./$(BUILD)/flv_relay --http $(DEMO_HTTP) --rtmp $(DEMO_RTMP) --demo $(DEMO_FLV)
 
 # The first example: a synthetic stream to two players, in one process.
 demo-basic: lib
