@@ -39,7 +39,7 @@ EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES)
 HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
-        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
+        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay bench-rtmp \
         install uninstall dist test-header-docs test-install
 
 # The HTTP-FLV server examples and their load client: long-running programs,
@@ -249,6 +249,13 @@ bench:
 # needs ffmpeg and curl). PLAYERS="..." MODES="..." narrow it down.
 bench-relay: servers
 	bash scripts/bench_relay.sh
+	bash scripts/bench_rtmp.sh
+
+# RTMP players of the relay and of nginx-rtmp (libnginx-mod-rtmp, installed
+# by the script when missing) side by side, 100 and 1,000 players
+# (scripts/bench_rtmp.sh; about 3 minutes). RTMP_PLAYERS="..." narrows it.
+bench-rtmp: servers
+	bash scripts/bench_rtmp.sh
 
 # Fuzz every cargo-fuzz target for FUZZ_SECONDS each (installs cargo-fuzz if needed).
 FUZZ_SECONDS ?= 60
