@@ -110,7 +110,10 @@
 #define LIVEHUB_ERR_CLOSED 8
 
 /**
- * Malformed FLV data; the stream and its players carry on.
+ * Malformed FLV data; the stream and its players carry on. From
+ * `livehub_publisher_push_flv()` it means only that one tag was dropped
+ * (counted in `livehub_publisher_stats.tags_skipped`) and the rest of the
+ * chunk was stored: carry on.
  */
 #define LIVEHUB_ERR_FLV 9
 
@@ -134,6 +137,14 @@
  * effect or only part of it. Please report it.
  */
 #define LIVEHUB_ERR_PANIC 13
+
+/**
+ * `livehub_publisher_push_flv()`: the FLV byte stream is rejected for good
+ * (bad signature, version or header size, or a tag over `max_tag_size`);
+ * every later `push_flv` on this publisher returns it: close the
+ * connection. The stream and its players carry on.
+ */
+#define LIVEHUB_ERR_FLV_REJECTED 14
 
 /**
  * FLV tag type: audio.

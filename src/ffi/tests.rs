@@ -220,11 +220,12 @@ fn result_str_describes_every_code() {
         (LIVEHUB_ERR_BUFFER, "buffer too small"),
         (LIVEHUB_ERR_EXPIRED, "player expired after not reading"),
         (LIVEHUB_ERR_PANIC, "internal panic caught by livehub"),
+        (LIVEHUB_ERR_FLV_REJECTED, "FLV byte stream rejected"),
     ];
     for (code, s) in expected {
         assert_eq!(text(livehub_result_str(code)), s);
     }
-    for unknown in [14, 100, 0x8000_0000, u32::MAX] {
+    for unknown in [15, 100, 0x8000_0000, u32::MAX] {
         assert_eq!(text(livehub_result_str(unknown)), "unknown result");
     }
 }
@@ -243,6 +244,7 @@ fn core_errors_map_to_codes_with_the_core_wording() {
         (Error::TooLarge, LIVEHUB_ERR_TOO_LARGE),
         (Error::Buffer, LIVEHUB_ERR_BUFFER),
         (Error::Expired, LIVEHUB_ERR_EXPIRED),
+        (Error::FlvRejected, LIVEHUB_ERR_FLV_REJECTED),
     ];
     for (e, code) in all {
         assert_eq!(from_error(e), code);
@@ -842,7 +844,7 @@ fn push_flv_through_the_c_api() {
     let bp = publish(bs);
     assert_eq!(
         livehub_publisher_push_flv(bp, b"NOTFLV!!!!!!!".as_ptr(), 13),
-        LIVEHUB_ERR_FLV
+        LIVEHUB_ERR_FLV_REJECTED
     );
 
     livehub_publisher_release(bp);
@@ -1515,10 +1517,10 @@ fn publisher_stats_tell_skipped_from_rejected() {
     let bad = b"FLX\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00";
     assert_eq!(
         livehub_publisher_push_flv(p, bad.as_ptr(), bad.len()),
-        LIVEHUB_ERR_FLV
+        LIVEHUB_ERR_FLV_REJECTED
     );
     assert_eq!(livehub_publisher_get_stats(p, &mut st), LIVEHUB_OK);
-    assert_eq!(st.rejected, LIVEHUB_ERR_FLV);
+    assert_eq!(st.rejected, LIVEHUB_ERR_FLV_REJECTED);
     assert_eq!(
         livehub_publisher_get_stats(null_mut(), &mut st),
         LIVEHUB_ERR_NULL
