@@ -1641,3 +1641,201 @@ fn batch_views_outlive_the_segments_they_came_from() {
     livehub_stream_release(s);
     livehub_hub_release(hub);
 }
+
+/// A notify registration's userdata for the release tests: counts the
+/// calls of `reg_notify` and `reg_release`, and whether a release ever ran
+/// while a notify did.
+#[derive(Default)]
+struct Reg {
+    notified: AtomicUsize,
+    released: AtomicUsize,
+    in_notify: AtomicBool,
+    released_in_notify: AtomicBool,
+    /// The player, for a callback that clears its own registration.
+    player: std::sync::atomic::AtomicPtr<livehub_player>,
+}
+
+fn reg_ud(r: &Reg) -> *mut c_void {
+    r as *const Reg as *mut c_void
+}
+
+unsafe extern "C" fn reg_notify(userdata: *mut c_void) {
+    // SAFETY: the tests pass a `Reg` that outlives every registration.
+    let r = unsafe { &*(userdata as *const Reg) };
+    r.in_notify.store(true, Ordering::SeqCst);
+    r.notified.fetch_add(1, Ordering::SeqCst);
+    let pl = r.player.load(Ordering::SeqCst);
+    if !pl.is_null() {
+        // Clears its own registration from inside the callback: the
+        // release must wait until this call returns.
+        assert_eq!(livehub_player_set_notify(pl, None, null_mut()), LIVEHUB_OK);
+        assert_eq!(r.released.load(Ordering::SeqCst), 0);
+    }
+    r.in_notify.store(false, Ordering::SeqCst);
+}
+
+unsafe extern "C" fn reg_release(userdata: *mut c_void) {
+    // SAFETY: as for `reg_notify`.
+    let r = unsafe { &*(userdata as *const Reg) };
+    if r.in_notify.load(Ordering::SeqCst) {
+        r.released_in_notify.store(true, Ordering::SeqCst);
+    }
+    r.released.fetch_add(1, Ordering::SeqCst);
+}
+
+fn counts(r: &Reg) -> (usize, usize) {
+    (
+        r.notified.load(Ordering::SeqCst),
+        r.released.load(Ordering::SeqCst),
+    )
+}
+
+#[test]
+fn notify_release_runs_once_when_replaced_cleared_or_released() {
+    let hub = new_hub();
+    let s = get_stream(hub, "live/release");
+    let p = publish(s);
+    let pl = play(s);
+    let (a, b, c, d) = (
+        Reg::default(),
+        Reg::default(),
+        Reg::default(),
+        Reg::default(),
+    );
+    let set = |r: &Reg| {
+        livehub_player_set_notify_with_release(pl, Some(reg_notify), reg_ud(r), Some(reg_release))
+    };
+    // NULL player: nothing registered, nothing released.
+    assert_eq!(
+        livehub_player_set_notify_with_release(
+            null_mut(),
+            Some(reg_notify),
+            reg_ud(&a),
+            Some(reg_release)
+        ),
+        LIVEHUB_ERR_NULL
+    );
+    assert_eq!(counts(&a), (0, 0));
+
+    assert_eq!(set(&a), LIVEHUB_OK);
+    assert_eq!(read(pl), Err(LIVEHUB_AGAIN)); // arms
+    assert_eq!(push(p, LIVEHUB_TAG_AUDIO, 0, AAC_RAW), LIVEHUB_OK);
+    assert_eq!(counts(&a), (1, 0), "called, still registered");
+    // Replaced by another registration: `a` released once.
+    assert_eq!(set(&b), LIVEHUB_OK);
+    assert_eq!(counts(&a), (1, 1));
+    // Replaced through the old function: `b` released once.
+    let fired = AtomicUsize::new(0);
+    assert_eq!(
+        livehub_player_set_notify(pl, Some(count_call), ud(&fired)),
+        LIVEHUB_OK
+    );
+    assert_eq!(counts(&b), (0, 1));
+    // Cleared: released once; a NULL `notify` ignores its userdata.
+    assert_eq!(set(&c), LIVEHUB_OK);
+    assert_eq!(
+        livehub_player_set_notify_with_release(pl, None, reg_ud(&d), Some(reg_release)),
+        LIVEHUB_OK
+    );
+    assert_eq!(counts(&c), (0, 1));
+    assert_eq!(counts(&d), (0, 0));
+    // A registration with no release function is fine.
+    assert_eq!(
+        livehub_player_set_notify_with_release(pl, Some(reg_notify), reg_ud(&d), None),
+        LIVEHUB_OK
+    );
+    // The player released: released once.
+    assert_eq!(set(&a), LIVEHUB_OK);
+    livehub_player_release(pl);
+    assert_eq!(counts(&a), (1, 2));
+    for r in [&a, &b, &c, &d] {
+        assert!(!r.released_in_notify.load(Ordering::SeqCst));
+    }
+    assert_eq!(counts(&d), (0, 0));
+    livehub_publisher_release(p);
+    livehub_stream_release(s);
+    livehub_hub_release(hub);
+}
+
+#[test]
+fn notify_release_waits_for_the_callback_that_clears_it() {
+    let hub = new_hub();
+    let s = get_stream(hub, "live/release-inside");
+    let p = publish(s);
+    let pl = play(s);
+    let r = Reg::default();
+    r.player.store(pl, Ordering::SeqCst);
+    assert_eq!(
+        livehub_player_set_notify_with_release(pl, Some(reg_notify), reg_ud(&r), Some(reg_release)),
+        LIVEHUB_OK
+    );
+    assert_eq!(read(pl), Err(LIVEHUB_AGAIN));
+    // The push runs the callback, which clears its own registration: the
+    // release runs once, right after the callback returned.
+    assert_eq!(push(p, LIVEHUB_TAG_AUDIO, 0, AAC_RAW), LIVEHUB_OK);
+    assert_eq!(counts(&r), (1, 1));
+    assert!(!r.released_in_notify.load(Ordering::SeqCst));
+    livehub_player_release(pl);
+    assert_eq!(counts(&r), (1, 1), "not twice");
+    livehub_publisher_release(p);
+    livehub_stream_release(s);
+    livehub_hub_release(hub);
+}
+
+#[test]
+fn push_flv_tells_a_dropped_tag_from_a_dead_byte_stream() {
+    let hub = new_hub();
+    let s = get_stream(hub, "live/flv-codes");
+    let p = publish(s);
+    let pl = play(s);
+    // SAFETY: all-zero bytes are a valid value of this plain C struct.
+    let mut st: livehub_publisher_stats = unsafe { std::mem::zeroed() };
+    st.struct_size = std::mem::size_of::<livehub_publisher_stats>() as u32;
+    let header = b"FLV\x01\x05\0\0\0\x09\0\0\0\0";
+    let good = [8, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0x2f, 0x01, 0, 0, 0, 13];
+    // A tag of reserved type 7 (2 bytes of body) between two good ones.
+    let reserved = [7, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0xEE, 0xEE, 0, 0, 0, 13];
+    let mut bytes = header.to_vec();
+    bytes.extend_from_slice(&good);
+    bytes.extend_from_slice(&reserved);
+    bytes.extend_from_slice(&good);
+    assert_eq!(
+        livehub_publisher_push_flv(p, bytes.as_ptr(), bytes.len()),
+        LIVEHUB_ERR_FLV,
+        "one tag dropped: carry on"
+    );
+    assert_eq!(livehub_publisher_get_stats(p, &mut st), LIVEHUB_OK);
+    assert_eq!(
+        (st.rejected, st.tags_in, st.tags_skipped),
+        (LIVEHUB_OK, 2, 1)
+    );
+    assert_eq!(
+        livehub_publisher_push_flv(p, good.as_ptr(), good.len()),
+        LIVEHUB_OK
+    );
+    assert_eq!(read(pl).map(|t| t.3), Ok(vec![0x2f, 0x01]));
+    assert_eq!(read(pl).map(|t| t.3), Ok(vec![0x2f, 0x01]));
+    assert_eq!(read(pl).map(|t| t.3), Ok(vec![0x2f, 0x01]));
+    assert_eq!(read(pl), Err(LIVEHUB_AGAIN));
+    // A second publisher whose byte stream has a bad version: dead for good.
+    livehub_publisher_release(p);
+    let p = publish(s);
+    let bad = b"FLV\x02\x05\0\0\0\x09\0\0\0\0";
+    for _ in 0..2 {
+        assert_eq!(
+            livehub_publisher_push_flv(p, bad.as_ptr(), bad.len()),
+            LIVEHUB_ERR_FLV_REJECTED
+        );
+        assert_eq!(
+            livehub_publisher_push_flv(p, good.as_ptr(), good.len()),
+            LIVEHUB_ERR_FLV_REJECTED,
+            "sticky"
+        );
+    }
+    assert_eq!(livehub_publisher_get_stats(p, &mut st), LIVEHUB_OK);
+    assert_eq!(st.rejected, LIVEHUB_ERR_FLV_REJECTED);
+    livehub_player_release(pl);
+    livehub_publisher_release(p);
+    livehub_stream_release(s);
+    livehub_hub_release(hub);
+}
