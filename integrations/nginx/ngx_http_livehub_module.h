@@ -45,6 +45,8 @@
 #define NGX_HTTP_LIVEHUB_MAX_KEY       255
 /* iovecs per read: one batch of a player, turned into one nginx chain */
 #define NGX_HTTP_LIVEHUB_IOV_BATCH     256
+/* body reads a publisher makes in a row before the others get their turn */
+#define NGX_HTTP_LIVEHUB_READS         16
 /* batches a player writes in a row before the others get their turn */
 #define NGX_HTTP_LIVEHUB_BATCHES       16
 #define NGX_HTTP_LIVEHUB_TICK_MS       200
@@ -90,7 +92,8 @@ typedef struct {
     livehub_publisher             *pub;
 
     /* player */
-    ngx_event_t                    wake;        /* posted by the notify */
+    ngx_event_t                    wake;        /* player: posted by the notify;
+                                                   publisher: reads on */
     ngx_chain_t                   *out;         /* our links, being sent */
     ngx_uint_t                     nout;
     off_t                          bytes_out;

@@ -23,6 +23,7 @@
 
 static void ngx_http_livehub_body_init(ngx_http_request_t *r);
 static void ngx_http_livehub_body_read(ngx_http_request_t *r);
+static void ngx_http_livehub_body_wake(ngx_event_t *ev);
 static void ngx_http_livehub_body_done(ngx_http_livehub_ctx_t *ctx);
 
 
@@ -209,8 +210,12 @@ ngx_http_livehub_body_init(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_livehub_module);
 
-    /* the rest of the body: our read handler */
+    /* the rest of the body: our read handler (and our event, when a turn
+     * ends with data still there) */
     r->read_event_handler = ngx_http_livehub_body_read;
+    ctx->wake.handler = ngx_http_livehub_body_wake;
+    ctx->wake.data = ctx;
+    ctx->wake.log = r->connection->log;
 
     rc = ngx_http_livehub_consume(ctx);
     if (rc != NGX_OK) {
@@ -220,44 +225,84 @@ ngx_http_livehub_body_init(ngx_http_request_t *r)
 
     if (!r->reading_body) {
         ngx_http_livehub_body_done(ctx);
+        return;
     }
+
+    /* the buffer may have been full: read on */
+    ngx_http_livehub_body_read(r);
 }
 
 
+/*
+ * Reads and pushes until the socket has nothing more (nginx's epoll is
+ * edge-triggered: data left in the socket would bring no new event). nginx
+ * stops reading while its buffer holds unconsumed pieces, so read again
+ * after each consumption. A turn is bounded; the rest continues from a
+ * posted event, after the other connections.
+ */
 static void
 ngx_http_livehub_body_read(ngx_http_request_t *r)
 {
     ngx_int_t                rc, rrc;
+    ngx_uint_t               i, got;
     ngx_http_livehub_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_livehub_module);
 
-    if (ctx->done) {
+    if (ctx == NULL || ctx->done) {
         return;
     }
 
-    /* NGX_OK: the body ended; NGX_AGAIN: more to come; else an error or a
-     * timeout (the client went away: the unpublish) */
-    rrc = ngx_http_read_unbuffered_request_body(r);
+    for (i = 0; i < NGX_HTTP_LIVEHUB_READS; i++) {
 
-    rc = ngx_http_livehub_consume(ctx);
+        /* NGX_OK: the body ended; NGX_AGAIN: more to come; else an error
+         * or a timeout (the client went away: the unpublish) */
+        rrc = ngx_http_read_unbuffered_request_body(r);
 
-    if (rrc >= NGX_HTTP_SPECIAL_RESPONSE || rrc == NGX_ERROR) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "livehub unpublish \"%s\": the body was cut after "
-                      "%O bytes", ctx->key, ctx->bytes_in);
-        ngx_http_livehub_finalize(ctx, rrc);
-        return;
+        got = r->request_body->bufs != NULL;
+        rc = ngx_http_livehub_consume(ctx);
+
+        if (rrc >= NGX_HTTP_SPECIAL_RESPONSE || rrc == NGX_ERROR) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "livehub unpublish \"%s\": the body was cut after "
+                          "%O bytes", ctx->key, ctx->bytes_in);
+            ngx_http_livehub_finalize(ctx, rrc);
+            return;
+        }
+
+        if (rc != NGX_OK) {
+            ngx_http_livehub_finalize(ctx, rc);
+            return;
+        }
+
+        if (rrc == NGX_OK) {
+            ngx_http_livehub_body_done(ctx);
+            return;
+        }
+
+        if (!got) {
+            /* nothing more in the socket: wait for its read event */
+            return;
+        }
     }
 
-    if (rc != NGX_OK) {
-        ngx_http_livehub_finalize(ctx, rc);
-        return;
-    }
+    ngx_post_event(&ctx->wake, &ngx_posted_events);
+}
 
-    if (rrc == NGX_OK) {
-        ngx_http_livehub_body_done(ctx);
-    }
+
+static void
+ngx_http_livehub_body_wake(ngx_event_t *ev)
+{
+    ngx_connection_t        *c;
+    ngx_http_livehub_ctx_t  *ctx = ev->data;
+
+    c = ctx->request->connection;
+    ngx_http_set_log_request(c->log, ctx->request);
+
+    ngx_http_livehub_body_read(ctx->request);
+
+    /* the request may have been freed: only c is used from here */
+    ngx_http_run_posted_requests(c);
 }
 
 
