@@ -55,5 +55,8 @@ fi
 
 cflags=$(sed -n 's/^CFLAGS = //p' objs/Makefile)
 $nice make -f objs/Makefile modules CFLAGS="$cflags -Wall -Wextra -Werror $extra_cflags"
-cp objs/ngx_http_livehub_module.so "$out/ngx_http_livehub_module.so"
+# A new file, renamed over the old one: an nginx running the old module
+# keeps its mapping intact (cp over it would rewrite its code in place).
+cp objs/ngx_http_livehub_module.so "$out/.ngx_http_livehub_module.so.new"
+mv -f "$out/.ngx_http_livehub_module.so.new" "$out/ngx_http_livehub_module.so"
 echo "built $out/ngx_http_livehub_module.so (nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), livehub $lib)"
