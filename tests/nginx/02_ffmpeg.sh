@@ -7,13 +7,15 @@
 # second publisher, 404 for an unknown stream (GET and HEAD), HEAD of a live
 # stream (200, video/x-flv, CORS, Connection: close, no body), a
 # Content-Length PUT publish (200 "published N bytes" at its end), and
-# /api/streams as valid JSON. Then `nginx -s reload` while players play:
-# the old worker closes its players and exits, nothing is logged at
-# [alert], and new players play from the new worker.
+# /api/streams as valid JSON. All this with livehub_write_merge 0 (a write
+# as soon as a tag is there). Then `nginx -s reload` while players play,
+# into a configuration with merged writes (350ms): the old worker closes
+# its players and exits, nothing is logged at [alert], and new players play
+# from the new worker.
 set -u
 . "$(dirname "$0")/lib.sh"
 nginx_init ffmpeg
-start_nginx
+start_nginx "$NGINX_SO" "livehub_write_merge 0;"
 URL=$BASE/live/e2e.flv
 
 spawn ffmpeg -nostdin -v error -re \
@@ -90,6 +92,7 @@ for i in 1 2 3; do
   RELOAD_PLAYERS+=("$LAST_PID")
 done
 wait_until 20 players_are live/e2e 3 || nginx_fail "3 players did not attach before the reload"
+nginx_conf "$NGINX_PREFIX/nginx.conf" "$HTTP_PORT" "$NGINX_SO" 1 "livehub_write_merge 350ms;"
 "$NGINX_BIN" -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -s reload 2>"$E2E_OUT/reload.err" ||
   nginx_fail "nginx -s reload failed: $(cat "$E2E_OUT/reload.err")"
 wait_gone "$OLD_WORKER" 20 || nginx_fail "the old worker $OLD_WORKER did not exit within 20 s of the reload"
@@ -100,6 +103,8 @@ grep -q "worker process $OLD_WORKER exited with code 0" "$NGINX_PREFIX/error.log
   nginx_fail "the old worker did not exit with code 0"
 WORKER_PID=$(worker_pids | tr -d ' ')
 [ -n "$WORKER_PID" ] && [ "$WORKER_PID" != "$OLD_WORKER" ] || nginx_fail "no new worker after the reload"
+grep -q "$WORKER_PID#$WORKER_PID: livehub .*: hub ready, write merge 350ms" "$NGINX_PREFIX/error.log" ||
+  nginx_fail "the new worker did not take the new configuration"
 for i in 1 2 3; do
   [ "$(head -c 3 "$E2E_OUT/reload$i.flv")" = FLV ] || nginx_fail "player $i got no FLV before the reload"
 done
@@ -109,7 +114,7 @@ wait_until 30 stream_is live/e2e publishing || nginx_fail "no publisher on the n
 rc=0
 timeout 30 ffmpeg -nostdin -v error -i "$URL" -t 3 -f null - 2>"$E2E_OUT/after_reload.err" || rc=$?
 [ "$rc" -eq 0 ] && [ ! -s "$E2E_OUT/after_reload.err" ] || nginx_fail "a player after the reload failed: $(head -c 300 "$E2E_OUT/after_reload.err")"
-e2e_log "reload with 3 players: old worker $OLD_WORKER closed them and exited 0; new worker $WORKER_PID plays"
+e2e_log "reload with 3 players: old worker $OLD_WORKER closed them and exited 0; new worker $WORKER_PID (merged writes) plays"
 error_log_clean "after the reload"
 
 stop_nginx
