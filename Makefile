@@ -260,9 +260,10 @@ bench:
 
 # The HTTP-FLV relay under 100, 500, 1,000 and 2,000 loopback players of one
 # ~530 kbit/s stream, with --merge-ms 0 and the default 350: its CPU, RSS and
-# per-player throughput, as a table (scripts/bench_relay.sh; about 5 minutes;
-# needs ffmpeg and curl). PLAYERS="..." MODES="..." narrow it down.
-bench-relay: servers
+# per-player throughput, as a table (scripts/bench_relay.sh; about 10 minutes with both servers;
+# needs ffmpeg and curl); each row for flv_relay and for nginx with the
+# livehub module. PLAYERS="..." MODES="..." SERVERS="..." narrow it down.
+bench-relay: servers nginx-module
 	bash scripts/bench_relay.sh
 
 # Fuzz every cargo-fuzz target for FUZZ_SECONDS each (installs cargo-fuzz if needed).
