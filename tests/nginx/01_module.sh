@@ -2,7 +2,8 @@
 # nginx 1: the module loads into the stock nginx and its directives parse.
 #
 # `nginx -t` (which loads the module with load_module) passes with the
-# example configuration (integrations/nginx/conf.sh) and with every hub
+# example configuration (integrations/nginx/conf.sh), with the README's
+# complete nginx.conf, and with every hub
 # directive set; a value out of livehub's range is refused; and with more
 # than one worker process (worker_processes 2, auto on this machine, or set
 # after the http block) nginx refuses to start, naming the directive. The
@@ -18,6 +19,15 @@ nginx_conf "$conf" 8090 "$NGINX_SO"
 ntest "$conf" "$E2E_OUT/t_example.log" || nginx_fail "nginx -t failed on the example config: $(cat "$E2E_OUT/t_example.log")"
 grep -q 'test is successful' "$E2E_OUT/t_example.log" || nginx_fail "nginx -t did not say the test is successful"
 e2e_log "nginx -t: the example config (load_module, livehub_flv, livehub_stats) is fine"
+
+# The complete nginx.conf of the README, with this build's module and a
+# private error log.
+readme_conf=$NGINX_PREFIX/readme.conf
+sed -n '/^## Using livehub from nginx/,/^## /p' "$E2E_ROOT/README.md" | sed -n '/^```nginx$/,/^```$/p' | sed '1d;$d' |
+  sed "s|^load_module .*|load_module $NGINX_SO;|; s|^error_log .*|error_log $NGINX_PREFIX/error.log info;|" >"$readme_conf"
+grep -q livehub_flv "$readme_conf" || nginx_fail "no nginx.conf block in the README's nginx section"
+ntest "$readme_conf" "$E2E_OUT/t_readme.log" || nginx_fail "nginx -t failed on the README's nginx.conf: $(cat "$E2E_OUT/t_readme.log")"
+e2e_log "nginx -t: the README's nginx.conf is fine"
 
 all="livehub_republish_wait 2s; livehub_idle_stream 1500ms; livehub_publisher_idle_timeout 15s;
     livehub_player_idle_timeout 20s; livehub_max_lag 8s; livehub_gop_max_frames 3000;
