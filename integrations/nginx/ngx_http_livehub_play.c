@@ -220,6 +220,18 @@ ngx_http_livehub_play_read(ngx_http_request_t *r)
         return;
     }
 
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        /* HTTP/2: the stream's fake connection is not read directly; nginx
+         * marks it on a reset or a close */
+        if (c->error) {
+            ngx_http_livehub_finalize(ctx, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        }
+
+        return;
+    }
+#endif
+
     for (i = 0; i < 16; i++) {
         n = c->recv(c, buf, sizeof(buf));
 

@@ -68,7 +68,16 @@ for want in "HTTP/1.1 200 OK" "Content-Type: video/x-flv" "Access-Control-Allow-
 done
 grep -qi '^transfer-encoding' <<<"$get" && nginx_fail "GET $URL is chunked"
 [ "$(cat "$E2E_OUT/get.body")" = FLV ] || nginx_fail "GET $URL does not start with FLV"
-e2e_log "409 busy, 404 unknown (GET, HEAD), HEAD and GET heads: ok"
+# A body that is not FLV: 400, and no publisher is left behind.
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST --data-binary 'hello, not an FLV stream' "$BASE/live/bad.flv")
+[ "$code" = 400 ] || nginx_fail "a non-FLV body got $code, want 400"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST -H 'Transfer-Encoding: chunked' --data-binary @/dev/null "$BASE/live/e2e")
+[ "$code" = 404 ] || nginx_fail "a path without .flv got $code, want 404"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE "$URL")
+[ "$code" = 405 ] || nginx_fail "DELETE got $code, want 405"
+wait_until 10 bash -c '! curl -s --max-time 5 "$1/api/streams" | grep -q "\"key\":\"live/bad\",\"publisher\":\"publishing\""' _ "$BASE" ||
+  nginx_fail "the refused non-FLV publisher is still publishing"
+e2e_log "409 busy, 404 unknown (GET, HEAD), HEAD and GET heads, 400 non-FLV body, 405 DELETE: ok"
 
 # A Content-Length body (PUT): published, then 200 at its end.
 body=$(curl -s --max-time 30 -T "$SAMPLE" "$BASE/live/put.flv")
