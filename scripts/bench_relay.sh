@@ -114,8 +114,12 @@ stream_field() {
 start_server() {
   local server=$1 merge=$2 dir=$3 i port=
   if [ "$server" = nginx ]; then
+    # below the ephemeral range, where the load client's own ports are
+    local low
+    low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    [ "${low:-0}" -gt 12000 ] || low=32768
     for i in $(seq 1 50); do
-      port=$((20000 + RANDOM % 40000))
+      port=$((10000 + RANDOM % (low - 10000)))
       (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
     done
     mkdir -p "$dir/nginx"

@@ -36,11 +36,14 @@ nginx_cleanup() {
   e2e_cleanup
 }
 
-# A free port on 127.0.0.1: nothing accepts a connection there.
+# A free port on 127.0.0.1: below the kernel's ephemeral range (which the
+# clients' own ports come from), and nothing accepts a connection there.
 free_port() {
-  local port i
+  local port i low
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+  [ "${low:-0}" -gt 12000 ] || low=32768
   for i in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
