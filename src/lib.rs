@@ -57,5 +57,4 @@ pub use hub::Hub;
 pub use notify::{Callback, Notifier};
 pub use player::{Player, PlayerStats, SharedTag, TagView};
 pub use publisher::{Publisher, PublisherStats};
-pub use stream::{PlayerState, Stream, StreamStats};
-pub use sync::Arc;
+pub use stream::{PlayerState, PublisherState, Stream, StreamStats};

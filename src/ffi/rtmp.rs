@@ -2,7 +2,7 @@
 //! (the C face of [`crate::rtmp::ServerSession`]).
 
 use super::handle::{
-    check_non_null, free_box, mut_or_null, ref_or_null, take_box, to_box_ptr, write_out, Castable,
+    check_non_null, free_box, mut_or_null, take_box, to_box_ptr, try_mut, write_out, Castable,
     OwnershipBox,
 };
 use super::player::livehub_player;
@@ -150,6 +150,21 @@ pub struct livehub_rtmp_event {
     pub duration: f64,
     /// PLAY: reset as sent (1 when absent).
     pub reset: u32,
+}
+
+/// Borrows the session behind a required `const` session argument, or
+/// returns `LIVEHUB_ERR_NULL` from the enclosing function. A session is
+/// single-owner and used by one thread at a time, so no other reference
+/// to it exists during the call; the borrow is only ever read.
+macro_rules! session_or_null {
+    ($ptr:expr) => {{
+        // SAFETY: every exported function documents that its session
+        // argument is NULL or a live session used by one thread at a time.
+        match unsafe { try_mut($ptr.cast_mut()) } {
+            Some(b) => &*b,
+            None => return LIVEHUB_ERR_NULL,
+        }
+    }};
 }
 
 fn rtmp_config_defaults() -> livehub_rtmp_config {
@@ -321,7 +336,7 @@ pub extern "C" fn livehub_rtmp_session_error(
 ) -> livehub_result {
     ffi_panic_boundary! {
         check_non_null!(code_out);
-        let b: &SessionBox = ref_or_null!(s);
+        let b: &SessionBox = session_or_null!(s);
         let code = b.session.error().map_or(LIVEHUB_RTMP_OK, RtmpError::code);
         // SAFETY: checked non-NULL; the caller passes a writable pointer.
         unsafe { write_out(code_out, code) };
@@ -374,7 +389,7 @@ pub extern "C" fn livehub_rtmp_session_output(
         if iov_cap == 0 {
             return LIVEHUB_ERR_INVALID_ARG;
         }
-        let b: &SessionBox = ref_or_null!(s);
+        let b: &SessionBox = session_or_null!(s);
         let mut n = 0;
         b.session.output(iov_cap, |slice| {
             // SAFETY: `iov` is valid for `iov_cap` writes (contract) and
@@ -405,7 +420,7 @@ pub extern "C" fn livehub_rtmp_session_pending(
 ) -> livehub_result {
     ffi_panic_boundary! {
         check_non_null!(bytes_out);
-        let b: &SessionBox = ref_or_null!(s);
+        let b: &SessionBox = session_or_null!(s);
         // SAFETY: checked non-NULL; the caller passes a writable pointer.
         unsafe { write_out(bytes_out, b.session.pending_output()) };
         LIVEHUB_OK
