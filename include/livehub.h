@@ -832,7 +832,8 @@ typedef struct livehub_rtmp_config {
      */
     uint32_t max_message_size;
     /**
-     * Most media messages queued for output. Default 64.
+     * Most media messages queued for output (56 bytes each; the payloads
+     * are the stream's, shared). Default 16.
      */
     uint32_t max_queued_tags;
     /**

@@ -242,11 +242,15 @@ fn publish_to_players_zero_copy() {
     assert_eq!(ptr(&a), ptr(&b), "the same shared body");
     p.gop(40, 25);
     let mut rng = SmallRng::seed_from_u64(7);
-    for _ in 0..3 {
-        a.pump().unwrap();
-        b.pump().unwrap();
+    // Pump and write until both players wait at the live edge (the
+    // output queue holds at most max_queued_tags frames at a time).
+    for _ in 0..100 {
+        let (ra, rb) = (a.pump().unwrap(), b.pump().unwrap());
         ca.receive(&drain_split(&mut a, &mut rng));
         cb.receive(&drain(&mut b));
+        if ra == Pump::Waiting && rb == Pump::Waiting {
+            break;
+        }
     }
     let ma: Vec<_> = ca
         .media()

@@ -85,7 +85,8 @@ pub struct livehub_rtmp_config {
     pub peer_bandwidth: u32,
     /// Longest message accepted, at most 16777215. Default 16777215.
     pub max_message_size: u32,
-    /// Most media messages queued for output. Default 64.
+    /// Most media messages queued for output (56 bytes each; the payloads
+    /// are the stream's, shared). Default 16.
     pub max_queued_tags: u32,
     /// Most bytes of media kept while a publish waits for its answer.
     /// Default 4194304.

@@ -3,14 +3,17 @@
 //!
 //! Two kinds of frame. Control messages and command replies are small and
 //! are chunked into a session-owned buffer. A media message is one
-//! [`Frame::Media`]: its type 0 header and its continuation header,
-//! prepared once for the tag, and the tag body itself — a shared handle
-//! on the stream's storage, never copied. Its slices are the header, the
-//! first `chunk_size` bytes of the body, then the continuation header and
-//! the next piece of the body, and so on: one body, any number of players,
-//! no copy.
+//! [`Frame::Media`]: its type 0 header, prepared once for the tag, and the
+//! tag body itself — a shared handle on the stream's storage, never
+//! copied. Its slices are the header, the first `chunk_size` bytes of the
+//! body, then a continuation header and the next piece of the body, and so
+//! on. A continuation header is one byte from a static table (type 3 and
+//! the chunk stream id), followed, for timestamps past 24 bits, by the
+//! extended timestamp's 4 bytes that the type 0 header already holds: one
+//! body, any number of players, no copy, nothing stored per chunk.
 //!
-//! Memory per queued frame is `size_of::<Frame>()` (about 64 bytes) plus,
+//! Memory per queued frame is `size_of::<Frame>()` (56 bytes on 64-bit)
+//! plus,
 //! for raw frames, the chunked bytes; the session bounds how many media
 //! frames it queues (`RtmpConfig::max_queued_tags`).
 
@@ -39,16 +42,31 @@ impl Head {
     }
 }
 
+/// Type 3 basic headers (format 3, chunk stream id 0..63).
+static TYPE3: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = 0xC0 | i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// A type 0 header with a one-byte basic header and an extended timestamp.
+const HEAD_EXT_LEN: u8 = 16;
+
 #[derive(Debug)]
 pub(crate) enum Frame {
     /// Bytes chunked already.
     Raw(Bytes),
-    /// One media message.
+    /// One media message on chunk stream `csid` (2..=63: one-byte basic
+    /// headers).
     Media {
         head: Head,
-        cont: Head,
-        body: Bytes,
+        csid: u8,
         chunk: u32,
+        body: Bytes,
     },
 }
 
@@ -57,13 +75,11 @@ impl Frame {
         match self {
             Frame::Raw(b) => b.len(),
             Frame::Media {
-                head,
-                cont,
-                body,
-                chunk,
+                head, body, chunk, ..
             } => {
                 let chunks = body.len().div_ceil(*chunk as usize).max(1);
-                usize::from(head.len) + body.len() + (chunks - 1) * usize::from(cont.len)
+                let cont = if head.len == HEAD_EXT_LEN { 5 } else { 1 };
+                usize::from(head.len) + body.len() + (chunks - 1) * cont
             }
         }
     }
@@ -84,12 +100,13 @@ impl Frame {
             Frame::Raw(b) => emit(b),
             Frame::Media {
                 head,
-                cont,
+                csid,
                 body,
                 chunk,
             } => {
                 let mut pieces = body.chunks(*chunk as usize);
-                if !emit(head.as_slice()) {
+                let head = head.as_slice();
+                if !emit(head) {
                     return false;
                 }
                 if let Some(first) = pieces.next() {
@@ -97,8 +114,10 @@ impl Frame {
                         return false;
                     }
                 }
+                let basic = &TYPE3[usize::from(*csid & 63)..][..1];
+                let ext = head.get(12..usize::from(HEAD_EXT_LEN)).unwrap_or(&[]);
                 for p in pieces {
-                    if !emit(cont.as_slice()) || !emit(p) {
+                    if !emit(basic) || !emit(ext) || !emit(p) {
                         return false;
                     }
                 }
@@ -137,11 +156,15 @@ impl Output {
         }
     }
 
-    pub(crate) fn push_media(&mut self, head: Head, cont: Head, body: Bytes, chunk: u32) {
+    /// Queues a media message: `head` is its type 0 header with a one-byte
+    /// basic header for chunk stream `csid` (2..=63), with the extended
+    /// timestamp when there is one.
+    pub(crate) fn push_media(&mut self, head: Head, csid: u8, body: Bytes, chunk: u32) {
         self.seal();
+        debug_assert!((2..64).contains(&csid));
         let f = Frame::Media {
             head,
-            cont,
+            csid,
             body,
             chunk: chunk.max(1),
         };
@@ -222,17 +245,10 @@ mod tests {
             chunk::write_message(&mut expect, 6, ts, 9, 1, &body, chunk_size);
             let mut head = Vec::new();
             chunk::write_type0_header(&mut head, 6, ts, 9, 1, body.len());
-            let mut cont = Vec::new();
-            chunk::write_type3_header(&mut cont, 6, ts);
             for step in [1usize, 7, 129, 5000] {
                 let mut out = Output::default();
                 out.raw().extend_from_slice(b"ctl");
-                out.push_media(
-                    Head::new(&head),
-                    Head::new(&cont),
-                    body.clone(),
-                    chunk_size as u32,
-                );
+                out.push_media(Head::new(&head), 6, body.clone(), chunk_size as u32);
                 let mut got = Vec::new();
                 while out.len() > 0 {
                     let mut buf = Vec::new();
@@ -245,6 +261,7 @@ mod tests {
                 assert_eq!(&got[3..], &expect[..]);
                 assert_eq!(out.media_frames(), 0);
             }
+            assert_eq!(std::mem::size_of::<Frame>(), 56);
         }
     }
 }

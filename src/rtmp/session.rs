@@ -17,7 +17,7 @@
 //!
 //! What the session owns: the handshake and chunk decoder state (bounded
 //! by [`Limits`]), the output queue (at most
-//! [`RtmpConfig::max_queued_tags`] media frames of about 64 bytes each,
+//! [`RtmpConfig::max_queued_tags`] media frames of 56 bytes each,
 //! whose bodies are the stream's shared buffers, plus command replies),
 //! the media a publish sent before its answer (bounded by
 //! [`RtmpConfig::max_pending_messages`] and `max_pending_bytes`), and the
@@ -50,7 +50,7 @@ pub struct RtmpConfig {
     /// Most `createStream` streams at once: 8.
     pub max_streams: usize,
     /// Most media messages queued for output before [`pump`] stops
-    /// taking tags from the player: 64.
+    /// taking tags from the player: 16 (56 bytes each, the bodies shared).
     ///
     /// [`pump`]: ServerSession::pump
     pub max_queued_tags: usize,
@@ -72,7 +72,7 @@ impl Default for RtmpConfig {
             window_ack_size: 2_500_000,
             peer_bandwidth: 2_500_000,
             max_streams: 8,
-            max_queued_tags: 64,
+            max_queued_tags: 16,
             max_pending_messages: 1024,
             max_pending_bytes: 4 << 20,
             seed: 0x5eed_1234_abcd,
@@ -538,7 +538,6 @@ impl ServerSession {
             return Ok(Pump::Idle);
         };
         let mut head = Vec::with_capacity(18);
-        let mut cont = Vec::with_capacity(8);
         loop {
             if self.out.media_frames() >= max {
                 return Ok(Pump::Full);
@@ -551,7 +550,6 @@ impl ServerSession {
                         _ => csid::STREAM,
                     };
                     head.clear();
-                    cont.clear();
                     chunk::write_type0_header(
                         &mut head,
                         cs,
@@ -560,9 +558,8 @@ impl ServerSession {
                         p.stream_id,
                         tag.data.len(),
                     );
-                    chunk::write_type3_header(&mut cont, cs, tag.timestamp);
                     self.out
-                        .push_media(Head::new(&head), Head::new(&cont), tag.data, chunk);
+                        .push_media(Head::new(&head), cs as u8, tag.data, chunk);
                     self.stats.tags_out += 1;
                 }
                 Err(Error::Again) => return Ok(Pump::Waiting),
