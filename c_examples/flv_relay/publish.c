@@ -6,7 +6,8 @@
  * keeps an incomplete tag until the rest comes, and notifies the players
  * from inside the call, on this thread). The body framing is undone here:
  * Content-Length, chunked (http_chunked.c) or until the client closes, as
- * well as the raw TCP ingest with its optional "KEY app/stream" line.
+ * well as the raw TCP ingest with its optional "KEY app/stream" line
+ * (which carries "?secret=S" when the relay has a publish secret).
  * Releasing the publisher — at the end of the body, on a cut connection or
  * bad data — is the unpublish: the players wait republish_wait_ms for a new
  * one. An HTTP publisher gets its response when the body is over.
@@ -137,6 +138,11 @@ static int tcp_bytes(conn *c, const uint8_t *p, size_t n)
     if (c->state == ST_TCP_KEY) {
         if (c->keyline_len == 0 && n > 0 && p[0] != 'K') {
             snprintf(c->key, sizeof c->key, "%s", TCP_DEFAULT_KEY);
+            if (g.publish_secret) {      /* no KEY line: no secret either */
+                say("[loop %d] tcp ingest %s refused: wrong or missing secret", c->loop->id, c->peer);
+                conn_close(c);
+                return 0;
+            }
         } else {
             while (i < n && p[i] != '\n') {
                 if (c->keyline_len >= sizeof c->keyline - 1) {
@@ -151,12 +157,25 @@ static int tcp_bytes(conn *c, const uint8_t *p, size_t n)
             size_t len = c->keyline_len;
             if (len && c->keyline[len - 1] == '\r') len--;
             c->keyline[len] = '\0';
+            /* "KEY app/stream?secret=S": the query is for auth.c. */
+            char *q = memchr(c->keyline, '?', len);
+            const char *query = "";
+            if (q) {
+                *q = '\0';
+                query = q + 1;
+                len = (size_t)(q - c->keyline);
+            }
             if (len < 5 || memcmp(c->keyline, "KEY ", 4) != 0 || !http_key_ok(c->keyline + 4, len - 4)) {
                 say("[loop %d] tcp ingest %s: bad first line (want \"KEY app/stream\")", c->loop->id, c->peer);
                 conn_close(c);
                 return 0;
             }
             snprintf(c->key, sizeof c->key, "%s", c->keyline + 4);
+            if (!auth_query_ok(g.publish_secret, query)) {
+                say("[loop %d] tcp ingest %s of %s refused: wrong or missing secret", c->loop->id, c->peer, c->key);
+                conn_close(c);
+                return 0;
+            }
         }
         livehub_result r = start_publish(c);
         if (r != LIVEHUB_OK) {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "auth.h"
 #include "http.h"
 #include "livehub.h"
 
@@ -170,6 +171,8 @@ struct relay_globals {
     unsigned rr;                 /* round-robin cursor (loop 0 only) */
     uint32_t wait_ms;
     uint32_t merge_ms;           /* --merge-ms; 0: write as soon as data is there */
+    const char *publish_secret;  /* --publish-secret; NULL: anyone may publish */
+    const char *play_secret;     /* --play-secret; NULL: anyone may play */
     char web_dir[PATH_MAX];
 };
 extern struct relay_globals g;
