@@ -37,7 +37,8 @@ EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES)
 HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
-        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay
+        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
+        test-relay-parsers fuzz-relay
 
 # The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
@@ -124,7 +125,7 @@ demo-basic: lib
 # Everything CI runs, in order: header drift, cargo tests, loom, header
 # compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
 # end-to-end tests of flv_relay with real clients.
-test: test-header-drift test-lint test-cargo test-loom header-check test-examples test-asan test-e2e
+test: test-header-drift test-lint test-cargo test-loom header-check test-examples test-relay-parsers test-asan test-e2e
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -185,6 +186,20 @@ test-examples: | $(ASAN_DIR)
 	  pass=$$((pass + 1)); \
 	done; echo "examples: $$pass passed, 0 failed"
 
+# (e') the libFuzzer harnesses of the relay's request parser and chunked
+# decoder (fuzz/relay/), built with gcc and a plain driver under ASan+UBSan
+# and run over their seeds and 200,000 deterministic mutations of them, so
+# that they build and hold without clang; `make fuzz-relay` fuzzes them.
+FUZZ_RELAY_TARGETS := request chunked
+FUZZ_RELAY_SRC     := c_examples/flv_relay/http_parse.c c_examples/flv_relay/http_chunked.c c_examples/flv_relay/auth.c
+test-relay-parsers: | $(ASAN_DIR)
+	@set -e; for t in $(FUZZ_RELAY_TARGETS); do \
+	  echo "  CC+ASAN  fuzz/relay/fuzz_$$t.c (plain driver)"; \
+	  $(NICE) $(CC) $(C_STRICT) $(SANITIZE) -Ic_examples/flv_relay fuzz/relay/fuzz_$$t.c fuzz/relay/driver.c \
+	    $(FUZZ_RELAY_SRC) -o $(ASAN_DIR)/fuzz_relay_$$t; \
+	  $(SAN_ENV) ./$(ASAN_DIR)/fuzz_relay_$$t -m 200000 fuzz/relay/corpus/$$t; \
+	done
+
 # (f) the Rust unit and integration tests under AddressSanitizer (+ LeakSanitizer).
 test-asan:
 	RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address RUSTDOCFLAGS=-Zsanitizer=address \
@@ -221,6 +236,12 @@ bench-relay: servers
 FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# libFuzzer (clang, ASan+UBSan) on the relay's request parser and chunked
+# decoder for FUZZ_SECONDS each (scripts/fuzz_relay.sh; installs clang and
+# its runtimes with apt when missing and root).
+fuzz-relay:
+	scripts/fuzz_relay.sh $(FUZZ_SECONDS) $(FUZZ_RELAY_TARGETS)
 
 # Remove the example binaries.
 clean:
