@@ -43,7 +43,7 @@ HEADERS      := include/livehub.h include/livehub.hpp
 # The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
 # run by test-examples. They use Linux APIs (epoll, eventfd, accept4).
-SERVER_EXAMPLES := flv_relay flv_server_min flv_load
+SERVER_EXAMPLES := flv_relay flv_server_min flv_load flv_hostile
 SERVER_CFLAGS   := $(C_STRICT) -D_GNU_SOURCE
 RELAY_SRC       := $(sort $(wildcard c_examples/flv_relay/*.c))
 RELAY_HDR       := $(wildcard c_examples/flv_relay/*.h)
@@ -76,7 +76,8 @@ $(BUILD)/%: c_examples/%.cpp $(LIB_REL) $(HEADERS) | $(BUILD)
 	$(NICE) $(CXX) $(CXX_STRICT) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
 
 # flv_relay (release, and with ASan+UBSan against the debug library for
-# test-e2e), flv_server_min, and flv_load (plain C: it does not use livehub).
+# test-e2e), flv_server_min, and the test clients flv_load and flv_hostile
+# (plain C: they do not use livehub).
 servers: lib
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES))
 
@@ -96,6 +97,11 @@ $(ASAN_DIR)/flv_server_min: c_examples/flv_server_min.c $(LIB_DBG) $(HEADERS) | 
 	$(NICE) $(CC) $(SERVER_CFLAGS) $(SANITIZE) $(INCLUDES) $< $(LIB_DBG) $(LDLIBS) -o $@
 
 $(BUILD)/flv_load: c_examples/flv_load.c | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
+
+# flv_hostile: slowloris, oversized heads, bad chunked bodies, garbage
+# publishers and players that never read (plain C, for tests/e2e).
+$(BUILD)/flv_hostile: c_examples/flv_hostile.c | $(BUILD)
 	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
 
 # npm install in web/ when node_modules is missing or older than the package files.
