@@ -4,6 +4,8 @@
 #   make test         everything CI checks (see the `test` target for the list)
 #   make demo         build everything and run the HTTP-FLV demo server (flv_relay) until Ctrl-C
 #   make demo-basic   build and run c_examples/build/basic
+#   make install      lib/, include/ and lib/pkgconfig/ under $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make uninstall    removes exactly what make install put there
 #
 # Examples link the static library (target/<profile>/liblivehub.a) and use
 # only the public headers in include/.
@@ -38,7 +40,7 @@ HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
         test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
-        test-relay-parsers fuzz-relay
+        install uninstall dist test-header-docs test-install test-relay-parsers fuzz-relay
 
 # The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
@@ -131,7 +133,8 @@ demo-basic: lib
 # Everything CI runs, in order: header drift, cargo tests, loom, header
 # compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
 # end-to-end tests of flv_relay with real clients.
-test: test-header-drift test-lint test-cargo test-loom header-check test-examples test-relay-parsers test-asan test-e2e
+test: test-header-drift test-header-docs test-lint test-cargo test-loom header-check test-install test-examples \
+      test-relay-parsers test-asan test-e2e
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -146,6 +149,17 @@ test-header-drift:
 	  echo "       The C API changed: review the diff and commit the regenerated header."; \
 	  exit 1; }
 	@echo "header-drift: include/livehub.h matches the committed version"
+
+# Every exported function's header comment says Ownership, Threads and
+# Returns (scripts/check_header_docs.sh); and the script itself still
+# catches each kind of gap (tests/header_docs/bad.h must give expected.txt).
+test-header-docs:
+	@scripts/check_header_docs.sh include/livehub.h
+	@out=$$(scripts/check_header_docs.sh tests/header_docs/bad.h) && { \
+	  echo "error: check_header_docs.sh accepted tests/header_docs/bad.h"; exit 1; }; \
+	  printf '%s\n' "$$out" | diff -u tests/header_docs/expected.txt - || { \
+	  echo "error: check_header_docs.sh no longer reports what tests/header_docs/expected.txt lists"; exit 1; }
+	@echo "header-docs: the checker reports every gap in tests/header_docs/bad.h"
 
 # Formatting, and clippy with warnings as errors: among others the lint that
 # every unsafe block in src/ffi/ carries a SAFETY comment.
@@ -227,6 +241,14 @@ test-e2e: lib web-deps | $(ASAN_DIR)
 	[ $$fail -eq 0 ] || echo "e2e: failed:$$failed"; \
 	echo "e2e: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
+# (h) make install into a temporary prefix, then what a user does with it
+# (tests/install/run.sh, the commands of README.md's "Install" section):
+# pkg-config builds against the shared and the static library, the
+# SONAME, the exported symbols, two Rust static libraries in one program,
+# DESTDIR staging, and make uninstall leaving the prefix empty.
+test-install: lib
+	$(NICE) bash tests/install/run.sh
+
 # Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players).
 bench:
 	$(NICE) $(CARGO) bench --bench fanout
@@ -248,6 +270,90 @@ fuzz:
 # its runtimes with apt when missing and root).
 fuzz-relay:
 	scripts/fuzz_relay.sh $(FUZZ_SECONDS) $(FUZZ_RELAY_TARGETS)
+
+# ---- install -----------------------------------------------------------------
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=$(PREFIX)/lib] [INCLUDEDIR=$(PREFIX)/include]
+#
+#   $(LIBDIR)/liblivehub.so.$(VERSION)   SONAME liblivehub.so.$(SOMAJOR); exports livehub_* only
+#   $(LIBDIR)/liblivehub.so.$(SOMAJOR), liblivehub.so   symlinks
+#   $(LIBDIR)/liblivehub.a               exports livehub_* only (see below)
+#   $(INCLUDEDIR)/livehub.h, livehub.hpp
+#   $(LIBDIR)/pkgconfig/livehub.pc       Libs.private: what the static library needs
+#
+# The installed liblivehub.a is target/release/liblivehub.a with its Rust
+# standard library made private: one relocatable object linked from the
+# members the livehub_* functions need (`ld -r -u livehub_...`), in which
+# every other global symbol is made local (`objcopy --keep-global-symbols`).
+# Two Rust static libraries in one program then cannot clash (each keeps
+# its own std, allocator and panic runtime); tests/install/run.sh checks it.
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL      ?= install
+NM           ?= nm
+OBJCOPY      ?= objcopy
+RUSTC        ?= rustc
+VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+SOMAJOR      := $(firstword $(subst ., ,$(VERSION)))
+DIST         := target/release/dist
+
+$(DIST):
+	mkdir -p $@
+
+# The symbol-localised static library and the list of what it exports.
+dist: $(DIST)/liblivehub.a $(DIST)/native-static-libs
+
+$(DIST)/liblivehub.a: $(LIB_REL) | $(DIST)
+	$(NM) -g --defined-only $(LIB_REL) 2>/dev/null | awk '$$2 == "T" && $$3 ~ /^livehub_/ { print $$3 }' \
+	  | sort -u > $(DIST)/exports.txt
+	@test -s $(DIST)/exports.txt || { echo "error: no livehub_ symbol in $(LIB_REL)"; exit 1; }
+	$(LD) -r --force-group-allocation $$(sed 's/^/-u /' $(DIST)/exports.txt) $(LIB_REL) -o $(DIST)/livehub.o
+	$(OBJCOPY) --keep-global-symbols=$(DIST)/exports.txt --remove-section=.llvmbc --remove-section=.llvmcmd \
+	  $(DIST)/livehub.o
+	rm -f $@ && $(AR) rcs $@ $(DIST)/livehub.o && rm -f $(DIST)/livehub.o
+
+# What a program linking liblivehub.a needs from the system: the Rust
+# standard library's native libraries, as rustc prints them for a static
+# library of this target (livehub and its dependencies link none of their
+# own; the static build in tests/install/run.sh would catch one).
+$(DIST)/native-static-libs: | $(DIST)
+	echo '' | $(RUSTC) --crate-type staticlib --crate-name livehub_probe --print native-static-libs \
+	  -o $(DIST)/libprobe.a - 2>&1 | sed -n 's/^note: native-static-libs: //p' > $@.tmp
+	rm -f $(DIST)/libprobe.a
+	@test -s $@.tmp || { echo "error: rustc printed no native-static-libs"; rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
+
+install: lib dist
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 $(DIST)/liblivehub.a $(DESTDIR)$(LIBDIR)/liblivehub.a
+	$(INSTALL) -m 755 target/release/liblivehub.so $(DESTDIR)$(LIBDIR)/liblivehub.so.$(VERSION)
+	ln -sf liblivehub.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblivehub.so.$(SOMAJOR)
+	ln -sf liblivehub.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/liblivehub.so
+	$(INSTALL) -m 644 include/livehub.h include/livehub.hpp $(DESTDIR)$(INCLUDEDIR)/
+	@echo "  GEN      $(DIST)/livehub.pc (prefix=$(PREFIX))"
+	@{ echo 'prefix=$(PREFIX)'; \
+	  echo 'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))'; \
+	  echo 'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))'; \
+	  echo; \
+	  echo 'Name: livehub'; \
+	  echo 'Description: Lifetime-safe live-stream fan-out (one FLV publisher, many players)'; \
+	  echo 'Version: $(VERSION)'; \
+	  echo 'Libs: -L$${libdir} -llivehub'; \
+	  echo "Libs.private: $$(cat $(DIST)/native-static-libs)"; \
+	  echo 'Cflags: -I$${includedir}'; \
+	} > $(DIST)/livehub.pc
+	$(INSTALL) -m 644 $(DIST)/livehub.pc $(DESTDIR)$(PKGCONFIGDIR)/livehub.pc
+
+# Removes the files of make install (same PREFIX, DESTDIR, LIBDIR,
+# INCLUDEDIR), then those of its directories that are left empty.
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/liblivehub.a $(DESTDIR)$(LIBDIR)/liblivehub.so \
+	  $(DESTDIR)$(LIBDIR)/liblivehub.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/liblivehub.so.$(VERSION) \
+	  $(DESTDIR)$(INCLUDEDIR)/livehub.h $(DESTDIR)$(INCLUDEDIR)/livehub.hpp $(DESTDIR)$(PKGCONFIGDIR)/livehub.pc
+	rmdir $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) 2>/dev/null || true
 
 # Remove the example binaries.
 clean:
