@@ -40,7 +40,7 @@ HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
         test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
-        install uninstall dist test-header-docs test-install
+        install uninstall dist test-header-docs test-install test-cinstall
 
 # The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
@@ -228,6 +228,12 @@ test-e2e: lib web-deps | $(ASAN_DIR)
 # DESTDIR staging, and make uninstall leaving the prefix empty.
 test-install: lib
 	$(NICE) bash tests/install/run.sh
+
+# `cargo cinstall` (cargo-c) gives the layout of `make install`
+# (tests/install/cinstall.sh). Not in `make test`: it needs cargo-c
+# (`cargo install cargo-c`), which takes tens of minutes to build.
+test-cinstall: lib
+	bash tests/install/cinstall.sh
 
 # Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players).
 bench:
