@@ -36,12 +36,17 @@ SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on
 
 C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99
 CXX_EXAMPLES := cpp_basic header_cpp17
-EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES)
+# C++ examples built with -fno-exceptions (livehub.hpp's non-throwing forms only).
+CXX_NOEXC_EXAMPLES := cpp_noexcept
+CXX_NOEXC  := -fno-exceptions
+EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES) $(CXX_NOEXC_EXAMPLES)
+# The two-translation-unit C++ program (tests/cpp/two_tu_*.cpp).
+TWO_TU_SRC   := tests/cpp/two_tu_main.cpp tests/cpp/two_tu_lib.cpp
 HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
         test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
-        install uninstall dist test-header-docs test-install test-relay-parsers fuzz-relay \
+        install uninstall dist test-header-docs test-install test-cinstall test-cpp test-relay-parsers fuzz-relay \
         nginx-module nginx-module-asan nginx-demo test-nginx
 
 # The HTTP-FLV server examples and their load client: long-running programs,
@@ -77,7 +82,8 @@ $(BUILD)/%: c_examples/%.c $(LIB_REL) $(HEADERS) | $(BUILD)
 	$(NICE) $(CC) $(C_STRICT) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
 
 $(BUILD)/%: c_examples/%.cpp $(LIB_REL) $(HEADERS) | $(BUILD)
-	$(NICE) $(CXX) $(CXX_STRICT) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
+	$(NICE) $(CXX) $(CXX_STRICT) $(if $(filter $*,$(CXX_NOEXC_EXAMPLES)),$(CXX_NOEXC)) -O2 -g $(INCLUDES) $< \
+	  $(LIB_REL) $(LDLIBS) -o $@
 
 # flv_relay (release, and with ASan+UBSan against the debug library for
 # test-e2e), flv_server_min, and the test clients flv_load and flv_hostile
@@ -182,7 +188,7 @@ demo-basic: lib
 # compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
 # end-to-end tests of flv_relay and of the nginx module with real clients.
 test: test-header-drift test-header-docs test-lint test-cargo test-loom header-check test-install test-examples \
-      test-relay-parsers test-asan test-e2e test-nginx
+      test-cpp test-relay-parsers test-asan test-e2e test-nginx
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -234,9 +240,10 @@ header-check: | $(BUILD)
 	printf '#include "livehub.h"\n' | $(CC) $(C_STRICT) $(INCLUDES) -x c -fsyntax-only -
 	printf '#include "livehub.h"\n' | $(CXX) $(CXX_STRICT) $(INCLUDES) -x c++ -fsyntax-only -
 	printf '#include "livehub.hpp"\n' | $(CXX) $(CXX_STRICT) $(INCLUDES) -x c++ -fsyntax-only -
+	printf '#include "livehub.hpp"\n' | $(CXX) $(CXX_STRICT) $(CXX_NOEXC) $(INCLUDES) -x c++ -fsyntax-only -
 	$(CC) $(C_STRICT) $(INCLUDES) -c c_examples/header_c99.c -o $(BUILD)/header_c99.o
 	$(CXX) $(CXX_STRICT) $(INCLUDES) -c c_examples/header_cpp17.cpp -o $(BUILD)/header_cpp17.o
-	@echo "header-check: livehub.h compiles as C99 and C++17, livehub.hpp as C++17"
+	@echo "header-check: livehub.h compiles as C99 and C++17, livehub.hpp as C++17 with and without exceptions"
 
 # (e) every example with ASan+UBSan against the debug static library, run with leak checks.
 test-examples: | $(ASAN_DIR)
@@ -247,6 +254,10 @@ test-examples: | $(ASAN_DIR)
 	done; for ex in $(CXX_EXAMPLES); do \
 	  echo "  CXX+ASAN $$ex"; \
 	  $(NICE) $(CXX) $(CXX_STRICT) $(SANITIZE) $(INCLUDES) c_examples/$$ex.cpp $(LIB_DBG) $(LDLIBS) -o $(ASAN_DIR)/$$ex; \
+	done; for ex in $(CXX_NOEXC_EXAMPLES); do \
+	  echo "  CXX+ASAN $$ex (-fno-exceptions)"; \
+	  $(NICE) $(CXX) $(CXX_STRICT) $(CXX_NOEXC) $(SANITIZE) $(INCLUDES) c_examples/$$ex.cpp $(LIB_DBG) $(LDLIBS) \
+	    -o $(ASAN_DIR)/$$ex; \
 	done
 	@set -e; pass=0; for ex in $(EXAMPLES); do \
 	  echo "== $$ex"; \
@@ -267,6 +278,19 @@ test-relay-parsers: | $(ASAN_DIR)
 	    $(FUZZ_RELAY_SRC) -o $(ASAN_DIR)/fuzz_relay_$$t; \
 	  $(SAN_ENV) ./$(ASAN_DIR)/fuzz_relay_$$t -m 200000 fuzz/relay/corpus/$$t; \
 	done
+
+# livehub.hpp in two translation units compiled apart and linked together
+# (tests/cpp/two_tu_*.cpp), strict warnings, run under ASan+UBSan+LSan.
+test-cpp: | $(ASAN_DIR)
+	$(NICE) $(CARGO) build
+	@for src in $(TWO_TU_SRC); do \
+	  echo "  CXX+ASAN $$src"; \
+	  $(NICE) $(CXX) $(CXX_STRICT) $(SANITIZE) $(INCLUDES) -c $$src -o $(ASAN_DIR)/$$(basename $$src .cpp).o || exit 1; \
+	done
+	$(NICE) $(CXX) $(SANITIZE) $(addprefix $(ASAN_DIR)/,$(notdir $(TWO_TU_SRC:.cpp=.o))) $(LIB_DBG) $(LDLIBS) \
+	  -o $(ASAN_DIR)/two_tu
+	$(SAN_ENV) ./$(ASAN_DIR)/two_tu
+	@echo "cpp: livehub.hpp links from two translation units and runs clean under ASan+UBSan"
 
 # (f) the Rust unit and integration tests under AddressSanitizer (+ LeakSanitizer).
 test-asan:
@@ -296,6 +320,12 @@ test-e2e: lib web-deps | $(ASAN_DIR)
 # DESTDIR staging, and make uninstall leaving the prefix empty.
 test-install: lib
 	$(NICE) bash tests/install/run.sh
+
+# `cargo cinstall` (cargo-c) gives the layout of `make install`
+# (tests/install/cinstall.sh). Not in `make test`: it needs cargo-c
+# (`cargo install cargo-c`), which takes tens of minutes to build.
+test-cinstall: lib
+	bash tests/install/cinstall.sh
 
 # Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players).
 bench:
