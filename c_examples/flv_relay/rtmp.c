@@ -10,7 +10,9 @@
  * simply finds nothing to answer); what the session queues goes out with
  * writev() of the iovecs livehub_rtmp_session_output() hands out, whose
  * media payloads are the stream's shared tag bodies (never copied per
- * player). A player's notify callback is the HTTP players' one (loop.c):
+ * player). --publish-secret and --play-secret apply as for HTTP (auth.c),
+ * to the query of the stream name: rtmp://host/live/cam1?secret=S. A
+ * player's notify callback is the HTTP players' one (loop.c):
  * it queues the connection, and rtmp_service() pumps the session's player
  * into the output and writes it. The session owns its publisher and
  * player: releasing it (conn_release_handles) is the unpublish or the
@@ -81,10 +83,20 @@ static void answer_play(conn *c, const rtmp_pending *p)
     }
     /* Joins are written at once (not merged): prompt until the first
      * bytes, as for HTTP players. No callback is registered yet, so no
-     * other thread reads `prompt` now. */
+     * other thread reads `prompt` now. The registration holds a reference
+     * to c, given back by on_player_notify_release() when the session
+     * releases the player (always on this loop: at the end of the stream,
+     * on the client's deleteStream, or with the session). */
     c->prompt = 1;
     c->head_sent = 0;
-    livehub_player_set_notify(pl, on_player_notify, c);
+    c->refs++;
+    r = livehub_player_set_notify_with_release(pl, on_player_notify, c, on_player_notify_release);
+    if (r != LIVEHUB_OK) {
+        c->refs--;                   /* nothing registered, release not called */
+        livehub_player_release(pl);
+        livehub_rtmp_session_reject(c->rtmp, p->id, LIVEHUB_RTMP_REJECT_DENIED);
+        return;
+    }
     r = livehub_rtmp_session_accept_play(c->rtmp, p->id, pl);
     if (r == LIVEHUB_OK) {
         snprintf(c->key, sizeof c->key, "%s", p->key);
@@ -115,6 +127,16 @@ static void take_events(conn *c)
     while (livehub_rtmp_session_next_event(c->rtmp, &ev) == LIVEHUB_OK) {
         if (ev.kind == LIVEHUB_RTMP_EVENT_PUBLISH || ev.kind == LIVEHUB_RTMP_EVENT_PLAY) {
             if (c->npending == RTMP_MAX_PENDING || strlen(ev.key) > MAX_KEY) {
+                livehub_rtmp_session_reject(c->rtmp, ev.request_id, LIVEHUB_RTMP_REJECT_DENIED);
+                continue;
+            }
+            /* The secret of the role (auth.c), given as ?secret=S on the
+             * stream name (or on the app): refused at once, before any
+             * delay, as for HTTP. */
+            int publish = ev.kind == LIVEHUB_RTMP_EVENT_PUBLISH;
+            if (!auth_query_ok(publish ? g.publish_secret : g.play_secret, ev.query)) {
+                say("[loop %d] rtmp %s %s of %s refused: wrong or missing secret", c->loop->id,
+                    publish ? "publisher" : "player", c->peer, ev.key);
                 livehub_rtmp_session_reject(c->rtmp, ev.request_id, LIVEHUB_RTMP_REJECT_DENIED);
                 continue;
             }

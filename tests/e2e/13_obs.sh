@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# e2e 9: a real OBS Studio publishes to the relay over RTMP, headless:
+# e2e 13: a real OBS Studio publishes to the relay over RTMP, headless:
 # Debian's obs-studio under Xvfb (software rendering), started with
 # --startstreaming and a private HOME whose profile points at the relay
 # (service rtmp_custom: rtmp://127.0.0.1:PORT/live, key obs), a scene of one

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# e2e 7: the SRS #4143 scenario with an RTMP publisher (OBS publishes RTMP)
+# e2e 11: the SRS #4143 scenario with an RTMP publisher (OBS publishes RTMP)
 # and players of both protocols, on a relay built with ASan + UBSan
 # (LeakSanitizer at exit). REPS times (default 20) on one key:
 #   ffmpeg publishes over RTMP; 2 players attach (one HTTP-FLV, one RTMP),
@@ -8,7 +8,7 @@
 #   half of the others leave while the stream waits for a republish;
 #   a new RTMP publisher comes; a new HTTP-FLV player and a new RTMP player
 #   must both get the republished stream; everybody is killed.
-# With ACCEPT_DELAY_MS=N (08_rtmp_srs4143_delayed.sh: 2000) every publish
+# With ACCEPT_DELAY_MS=N (12_rtmp_srs4143_delayed.sh: 2000) every publish
 # and play request is answered N ms late, as by a slow auth hook, and each
 # repetition also kills a publisher and a player while their requests
 # wait. After each repetition the relay must still run and have written

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# e2e 6: RTMP in and out of the relay (built with ASan + UBSan), with real
+# e2e 10: RTMP in and out of the relay (built with ASan + UBSan), with real
 # clients, on the same hub as HTTP-FLV:
 #   ffmpeg publishes tests/data/av.flv over RTMP to live/rtmp;
 #   an RTMP player (ffmpeg), an HTTP-FLV player (ffmpeg) and rtmpdump
@@ -7,7 +7,8 @@
 #   protocols; a stream published over HTTP plays over RTMP;
 #   a busy key refuses a second RTMP publisher; a client that is not RTMP
 #   is refused and the stream carries on; SIGTERM: exit 0, no sanitizer
-#   report.
+#   report. Then, on a relay with --publish-secret and --play-secret, RTMP
+#   publishers and players need ?secret=S on the stream name.
 set -u
 . "$(dirname "$0")/lib.sh"
 e2e_init rtmp_clients
@@ -75,4 +76,19 @@ alive "$PUB" || e2e_fail "the publisher died"
 
 stop_relay
 [ ! -s "$E2E_OUT/relay.err" ] || e2e_fail "sanitizer report or error output: $(head -c 2000 "$E2E_OUT/relay.err")"
-e2e_pass "RTMP publish; ffmpeg/rtmpdump RTMP and ffmpeg HTTP-FLV players clean; ffprobe h264+aac on both; HTTP->RTMP; BadName; bad client refused; ASan/UBSan/LSan clean"
+
+# The publish and play secrets apply to RTMP too, on the stream name's query.
+start_relay "$RELAY_ASAN_BIN" --rtmp 127.0.0.1:0 --publish-secret pub-S3 --play-secret play-S4
+timeout 20 ffmpeg -nostdin -v error -re -i "$SAMPLE" -c copy -t 2 -f flv "$RTMP_BASE/live/sec" \
+  2>"$E2E_OUT/nosecret.err" && e2e_fail "an RTMP publisher without the secret was accepted"
+grep -q "rtmp publisher .* refused: wrong or missing secret" "$E2E_OUT/relay.out" || e2e_fail "the relay did not refuse the RTMP publisher"
+spawn ffmpeg -nostdin -v error -re -stream_loop -1 -i "$SAMPLE" -c copy -t 30 -f flv "$RTMP_BASE/live/sec?secret=pub-S3" \
+  2>"$E2E_OUT/secret_publisher.err"
+wait_until 20 stream_is live/sec publishing || e2e_fail "the RTMP publisher with the secret did not get on the air"
+timeout 20 ffmpeg -nostdin -v error -i "$RTMP_BASE/live/sec" -t 1 -f null - 2>/dev/null &&
+  e2e_fail "an RTMP player without the secret was accepted"
+timeout 20 ffmpeg -nostdin -v error -i "$RTMP_BASE/live/sec?secret=play-S4" -t 1 -f null - 2>"$E2E_OUT/secret_player.err" ||
+  e2e_fail "an RTMP player with the secret failed: $(head -c 300 "$E2E_OUT/secret_player.err")"
+stop_relay
+[ ! -s "$E2E_OUT/relay.err" ] || e2e_fail "sanitizer report or error output: $(head -c 2000 "$E2E_OUT/relay.err")"
+e2e_pass "RTMP publish; ffmpeg/rtmpdump RTMP and ffmpeg HTTP-FLV players clean; ffprobe h264+aac on both; HTTP->RTMP; BadName; bad client refused; secrets; ASan/UBSan/LSan clean"
