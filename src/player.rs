@@ -799,8 +799,12 @@ impl Player {
         Ok(())
     }
 
-    /// Whether a read would find something, without consuming it.
+    /// Whether a read would find something, without consuming it. The rest
+    /// of a tag `read_flv` cut comes first, even after the end.
     fn poll(&mut self) -> Result<(), Error> {
+        if self.flv.as_ref().is_some_and(|o| o.pending.is_some()) {
+            return Ok(());
+        }
         self.check_open()?;
         loop {
             if self.prelude_pending()
