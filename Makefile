@@ -31,13 +31,14 @@ LDLIBS     := -lpthread -ldl -lm
 SANITIZE   := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99
+C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 misuse
 CXX_EXAMPLES := cpp_basic header_cpp17
 EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES)
 HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
-        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay
+        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
+        test-stress stress lib-rust-asan
 
 # The HTTP-FLV server example and its load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
@@ -113,7 +114,7 @@ demo-basic: lib
 # Everything CI runs, in order: header drift, cargo tests, loom, header
 # compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
 # end-to-end tests of flv_relay with real clients.
-test: test-header-drift test-lint test-cargo test-loom header-check test-examples test-asan test-e2e
+test: test-header-drift test-lint test-cargo test-loom header-check test-examples test-asan test-stress test-e2e
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -179,6 +180,38 @@ test-asan:
 	RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address RUSTDOCFLAGS=-Zsanitizer=address \
 	  CARGO_TARGET_DIR=target/asan ASAN_OPTIONS=detect_leaks=1 \
 	  $(NICE) $(CARGO) test --target $(HOST) --lib --tests
+
+# (f2) tests/stress/stress.c: many threads doing seeded random operations
+# on a few shared streams through the C ABI, every policy firing; built
+# with ASan+UBSan+LSan against the debug library, then against the library
+# built with Rust's AddressSanitizer (target/asan-lib). STRESS_SECONDS in
+# all, half under each build: 30 s in make test, 600 s in make stress.
+STRESS_SECONDS ?= 30
+STRESS_SEED    ?= 16
+STRESS_THREADS ?= 8
+LIB_RUST_ASAN  := target/asan-lib/$(HOST)/debug/liblivehub.a
+STRESS_SRC     := tests/stress/stress.c
+
+# The library with Rust's AddressSanitizer, linked into C programs by gcc
+# -fsanitize=address (gcc's libasan serves both the C and the Rust side).
+lib-rust-asan:
+	RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address CARGO_TARGET_DIR=target/asan-lib \
+	  $(NICE) $(CARGO) build --lib --target $(HOST)
+
+test-stress: | $(ASAN_DIR)
+	$(NICE) $(CARGO) build
+	@$(MAKE) --no-print-directory lib-rust-asan
+	$(NICE) $(CC) $(C_STRICT) $(SANITIZE) $(INCLUDES) $(STRESS_SRC) $(LIB_DBG) $(LDLIBS) -o $(ASAN_DIR)/stress
+	$(NICE) $(CC) $(C_STRICT) $(SANITIZE) $(INCLUDES) $(STRESS_SRC) $(LIB_RUST_ASAN) $(LDLIBS) -o $(ASAN_DIR)/stress-rust-asan
+	@half=$$(( ($(STRESS_SECONDS) + 1) / 2 )); \
+	echo "== stress, C side under ASan+UBSan, debug library ($$half s)"; \
+	$(SAN_ENV) ./$(ASAN_DIR)/stress $$half $(STRESS_SEED) $(STRESS_THREADS) || { echo "stress: FAILED (debug library)"; exit 1; }; \
+	echo "== stress, library built with Rust's AddressSanitizer ($$half s)"; \
+	$(SAN_ENV) ./$(ASAN_DIR)/stress-rust-asan $$half $(STRESS_SEED) $(STRESS_THREADS) || { echo "stress: FAILED (Rust ASan library)"; exit 1; }
+
+# The long stress run: 10 minutes, half under each build.
+stress:
+	@$(MAKE) --no-print-directory test-stress STRESS_SECONDS=600
 
 # (g) flv_relay end to end (tests/e2e/*.sh, each bounded, loopback only, a
 # PASS or FAIL line each): ffmpeg publishers and players, the SRS #4143

@@ -167,16 +167,18 @@ impl Publisher {
         let batch = &mut self.batch;
         let demuxed = demuxer.feed(bytes, |tag| batch.push(tag));
         let mut first_error = demuxed.err().map(flv_error);
-        if self.batch.is_empty() {
-            return first_error.map_or(Ok(()), Err);
-        }
         let stream = self.stream.clone();
         let now = stream.now();
         {
             let mut st = lock(&stream.state);
+            // Checked even when the bytes completed no tag: a closed stream
+            // says so at once.
             if let Err(e) = self.check_active(&mut st.publisher, now) {
                 self.batch.clear();
                 return Err(e);
+            }
+            if self.batch.is_empty() {
+                return first_error.map_or(Ok(()), Err);
             }
             for tag in self.batch.drain(..) {
                 match classify(tag.tag_type, tag.data) {
