@@ -18,8 +18,8 @@
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use livehub::{flv, Config, Error, Hub, ManualClock, PlayOptions, Player, Publisher, Stream};
 use livehub::TimestampMode;
+use livehub::{flv, Config, Error, Hub, ManualClock, PlayOptions, Player, Publisher, Stream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,27 +29,83 @@ const MAX_TAG: u32 = 4096;
 
 #[derive(Arbitrary, Debug)]
 enum Op {
-    Stream { key: u8, userdata: bool },
-    Find { key: u8 },
-    Remove { key: u8 },
-    DropStream { i: u8 },
-    SetUserdata { i: u8, clear: bool },
-    Publish { i: u8 },
-    Unpublish { i: u8 },
-    PushTag { i: u8, kind: u8, ts: u32, len: u16 },
-    PushGenerated { i: u8, tags: u8 },
-    PushRaw { i: u8, bytes: Vec<u8> },
-    Play { i: u8, absolute: bool, wait: Option<u8>, bytes: bool },
-    DropPlayer { i: u8 },
-    Read { i: u8, n: u8 },
-    ReadBatch { i: u8, max: u8 },
-    ReadFlv { i: u8, cap: u16 },
-    ReadIov { i: u8, max: u8 },
-    Wait { i: u8 },
-    SetCallback { i: u8 },
-    ClearCallback { i: u8 },
-    Stats { i: u8 },
-    Advance { ms: u16 },
+    Stream {
+        key: u8,
+        userdata: bool,
+    },
+    Find {
+        key: u8,
+    },
+    Remove {
+        key: u8,
+    },
+    DropStream {
+        i: u8,
+    },
+    SetUserdata {
+        i: u8,
+        clear: bool,
+    },
+    Publish {
+        i: u8,
+    },
+    Unpublish {
+        i: u8,
+    },
+    PushTag {
+        i: u8,
+        kind: u8,
+        ts: u32,
+        len: u16,
+    },
+    PushGenerated {
+        i: u8,
+        tags: u8,
+    },
+    PushRaw {
+        i: u8,
+        bytes: Vec<u8>,
+    },
+    Play {
+        i: u8,
+        absolute: bool,
+        wait: Option<u8>,
+        bytes: bool,
+    },
+    DropPlayer {
+        i: u8,
+    },
+    Read {
+        i: u8,
+        n: u8,
+    },
+    ReadBatch {
+        i: u8,
+        max: u8,
+    },
+    ReadFlv {
+        i: u8,
+        cap: u16,
+    },
+    ReadIov {
+        i: u8,
+        max: u8,
+    },
+    Wait {
+        i: u8,
+    },
+    SetCallback {
+        i: u8,
+    },
+    ClearCallback {
+        i: u8,
+    },
+    Stats {
+        i: u8,
+    },
+    Advance {
+        ms: u16,
+    },
     Tick,
     StatsJson,
     DropHub,
@@ -108,7 +164,9 @@ impl Reader {
             } else {
                 let max = size.clamp(1, 64);
                 self.player
-                    .read_batch(max, |t| got.push((t.tag_type, t.timestamp, t.data.to_vec())))
+                    .read_batch(max, |t| {
+                        got.push((t.tag_type, t.timestamp, t.data.to_vec()))
+                    })
                     .map(|n| assert!(n >= 1 && n <= max && n == got.len()))
             };
             for (ty, ts, data) in got {
@@ -153,7 +211,11 @@ impl Reader {
             return;
         }
         assert!(&b[..4] == b"FLV\x01" && b[4] & !5 == 0, "bad FLV header");
-        assert_eq!((u32be(&b[5..9]), u32be(&b[9..13])), (9, 0), "bad FLV header");
+        assert_eq!(
+            (u32be(&b[5..9]), u32be(&b[9..13])),
+            (9, 0),
+            "bad FLV header"
+        );
         let mut at = 13;
         let mut last = None;
         while b.len() - at >= 11 {
@@ -167,7 +229,11 @@ impl Reader {
             if b.len() - at < 11 + size + 4 {
                 break;
             }
-            assert_eq!(u32be(&b[at + 11 + size..]) as usize, size + 11, "PreviousTagSize");
+            assert_eq!(
+                u32be(&b[at + 11 + size..]) as usize,
+                size + 11,
+                "PreviousTagSize"
+            );
             at += 11 + size + 4;
         }
         if self.ended {
@@ -190,9 +256,17 @@ impl Feeder {
         let k = self.n;
         self.n += 1;
         match k {
-            0 => (18, 0, b"\x02\x00\x0aonMetaData\x08\x00\x00\x00\x00\x00\x00\x09".to_vec()),
+            0 => (
+                18,
+                0,
+                b"\x02\x00\x0aonMetaData\x08\x00\x00\x00\x00\x00\x00\x09".to_vec(),
+            ),
             1 => (8, 0, vec![0xaf, 0x00, 0x12, 0x10]),
-            2 => (9, 0, vec![0x17, 0, 0, 0, 0, 1, 0x4d, 0x40, 0x1f, 0xff, 0xe1, 0, 0]),
+            2 => (
+                9,
+                0,
+                vec![0x17, 0, 0, 0, 0, 1, 0x4d, 0x40, 0x1f, 0xff, 0xe1, 0, 0],
+            ),
             _ if k % 3 == 0 => {
                 self.ts += 40;
                 let key = k % 30 == 0;
@@ -237,7 +311,10 @@ fn push_flv(f: &mut Feeder, bytes: &[u8]) {
     let before = f.publisher.stats().rejected;
     let r = f.publisher.push_flv(bytes);
     if let Some(e) = before {
-        assert!(r == Err(e) || r == Err(Error::Closed), "push_flv after rejection: {r:?}");
+        assert!(
+            r == Err(e) || r == Err(Error::Closed),
+            "push_flv after rejection: {r:?}"
+        );
     }
     match r {
         Ok(()) | Err(Error::Closed | Error::Flv | Error::TooLarge) => {}
@@ -294,7 +371,9 @@ impl World {
                 }
             }
             Op::Publish { i } => {
-                let Some(s) = pick(&mut self.streams, i) else { return };
+                let Some(s) = pick(&mut self.streams, i) else {
+                    return;
+                };
                 match s.publish() {
                     Ok(publisher) => self.feeders.push(Feeder {
                         publisher,
@@ -307,14 +386,20 @@ impl World {
             }
             Op::Unpublish { i } => drop(remove_at(&mut self.feeders, i)),
             Op::PushTag { i, kind, ts, len } => {
-                let Some(f) = pick(&mut self.feeders, i) else { return };
+                let Some(f) = pick(&mut self.feeders, i) else {
+                    return;
+                };
                 let (ty, ts, data) = match kind % 4 {
                     0 => {
                         let (ty, ts, data) = f.next_tag();
                         (ty, ts, data)
                     }
                     1 => (8 + kind % 12, ts, vec![kind; usize::from(len) % 64]),
-                    2 => (9, ts, vec![0x17; usize::from(len) % (MAX_TAG as usize + 100)]),
+                    2 => (
+                        9,
+                        ts,
+                        vec![0x17; usize::from(len) % (MAX_TAG as usize + 100)],
+                    ),
                     _ => (kind, ts, vec![kind; usize::from(len) % 16]),
                 };
                 match f.publisher.push_tag(ty, ts, &data) {
@@ -326,7 +411,9 @@ impl World {
                 }
             }
             Op::PushGenerated { i, tags } => {
-                let Some(f) = pick(&mut self.feeders, i) else { return };
+                let Some(f) = pick(&mut self.feeders, i) else {
+                    return;
+                };
                 let mut out = Vec::new();
                 if !f.header_sent {
                     out.extend_from_slice(&flv::file_header(true, true));
@@ -343,7 +430,9 @@ impl World {
                 push_flv(f, &out[cut..]);
             }
             Op::PushRaw { i, bytes } => {
-                let Some(f) = pick(&mut self.feeders, i) else { return };
+                let Some(f) = pick(&mut self.feeders, i) else {
+                    return;
+                };
                 f.header_sent = true;
                 push_flv(f, &bytes);
             }
@@ -353,7 +442,9 @@ impl World {
                 wait,
                 bytes,
             } => {
-                let Some(s) = pick(&mut self.streams, i) else { return };
+                let Some(s) = pick(&mut self.streams, i) else {
+                    return;
+                };
                 let opts = PlayOptions {
                     timestamps: if absolute {
                         TimestampMode::Absolute
@@ -385,7 +476,9 @@ impl World {
                 }
             }
             Op::Read { i, n } => {
-                let Some(r) = pick(&mut self.readers, i) else { return };
+                let Some(r) = pick(&mut self.readers, i) else {
+                    return;
+                };
                 for k in 0..n % 32 {
                     if r.read(k, usize::from(n) * 13).is_err() {
                         break;
@@ -403,7 +496,9 @@ impl World {
                 }
             }
             Op::Wait { i } => {
-                let Some(r) = pick(&mut self.readers, i) else { return };
+                let Some(r) = pick(&mut self.readers, i) else {
+                    return;
+                };
                 let w = r.player.wait(Duration::ZERO);
                 match w {
                     Ok(()) => {
@@ -420,7 +515,9 @@ impl World {
                 }
             }
             Op::SetCallback { i } => {
-                let Some(r) = pick(&mut self.readers, i) else { return };
+                let Some(r) = pick(&mut self.readers, i) else {
+                    return;
+                };
                 let cleared = Arc::new(AtomicBool::new(false));
                 let c = cleared.clone();
                 r.player
@@ -433,7 +530,9 @@ impl World {
                 }
             }
             Op::ClearCallback { i } => {
-                let Some(r) = pick(&mut self.readers, i) else { return };
+                let Some(r) = pick(&mut self.readers, i) else {
+                    return;
+                };
                 r.player.notifier().set_callback(None);
                 if let Some(old) = r.cleared.take() {
                     old.store(true, Ordering::SeqCst);
