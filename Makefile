@@ -4,6 +4,8 @@
 #   make test         everything CI checks (see the `test` target for the list)
 #   make demo         build everything and run the HTTP-FLV demo server (flv_relay) until Ctrl-C
 #   make demo-basic   build and run c_examples/build/basic
+#   make install      lib/, include/ and lib/pkgconfig/ under $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make uninstall    removes exactly what make install put there
 #
 # Examples link the static library (target/<profile>/liblivehub.a) and use
 # only the public headers in include/.
@@ -38,13 +40,16 @@ HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
         test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
+        install uninstall dist test-header-docs test-install \
         test-stress stress lib-rust-asan
 
-# The HTTP-FLV server example and its load client: long-running programs,
+# The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
 # run by test-examples. They use Linux APIs (epoll, eventfd, accept4).
-SERVER_EXAMPLES := flv_relay flv_load
+SERVER_EXAMPLES := flv_relay flv_server_min flv_load
 SERVER_CFLAGS   := $(C_STRICT) -D_GNU_SOURCE
+RELAY_SRC       := $(sort $(wildcard c_examples/flv_relay/*.c))
+RELAY_HDR       := $(wildcard c_examples/flv_relay/*.h)
 E2E_SCRIPTS     := $(sort $(wildcard tests/e2e/[0-9]*.sh))
 # web/: the demo page and its npm packages (mpegts.js for the page,
 # playwright-core for the browser test), pinned by web/package-lock.json.
@@ -74,14 +79,23 @@ $(BUILD)/%: c_examples/%.cpp $(LIB_REL) $(HEADERS) | $(BUILD)
 	$(NICE) $(CXX) $(CXX_STRICT) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
 
 # flv_relay (release, and with ASan+UBSan against the debug library for
-# test-e2e) and flv_load (plain C: it does not use livehub).
+# test-e2e), flv_server_min, and flv_load (plain C: it does not use livehub).
 servers: lib
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES))
 
-$(BUILD)/flv_relay: c_examples/flv_relay.c $(LIB_REL) $(HEADERS) | $(BUILD)
+# flv_relay is one directory, c_examples/flv_relay/ (README.md there maps
+# its files), built by one compiler command over all its .c files.
+$(BUILD)/flv_relay: $(RELAY_SRC) $(RELAY_HDR) $(LIB_REL) $(HEADERS) | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $(INCLUDES) $(RELAY_SRC) $(LIB_REL) $(LDLIBS) -o $@
+
+$(ASAN_DIR)/flv_relay: $(RELAY_SRC) $(RELAY_HDR) $(LIB_DBG) $(HEADERS) | $(ASAN_DIR)
+	$(NICE) $(CC) $(SERVER_CFLAGS) $(SANITIZE) $(INCLUDES) $(RELAY_SRC) $(LIB_DBG) $(LDLIBS) -o $@
+
+# flv_server_min: the same job in one short file, single-threaded.
+$(BUILD)/flv_server_min: c_examples/flv_server_min.c $(LIB_REL) $(HEADERS) | $(BUILD)
 	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
 
-$(ASAN_DIR)/flv_relay: c_examples/flv_relay.c $(LIB_DBG) $(HEADERS) | $(ASAN_DIR)
+$(ASAN_DIR)/flv_server_min: c_examples/flv_server_min.c $(LIB_DBG) $(HEADERS) | $(ASAN_DIR)
 	$(NICE) $(CC) $(SERVER_CFLAGS) $(SANITIZE) $(INCLUDES) $< $(LIB_DBG) $(LDLIBS) -o $@
 
 $(BUILD)/flv_load: c_examples/flv_load.c | $(BUILD)
@@ -114,7 +128,8 @@ demo-basic: lib
 # Everything CI runs, in order: header drift, cargo tests, loom, header
 # compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
 # end-to-end tests of flv_relay with real clients.
-test: test-header-drift test-lint test-cargo test-loom header-check test-examples test-asan test-stress test-e2e
+test: test-header-drift test-header-docs test-lint test-cargo test-loom header-check test-install test-examples \
+      test-asan test-stress test-e2e
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -129,6 +144,17 @@ test-header-drift:
 	  echo "       The C API changed: review the diff and commit the regenerated header."; \
 	  exit 1; }
 	@echo "header-drift: include/livehub.h matches the committed version"
+
+# Every exported function's header comment says Ownership, Threads and
+# Returns (scripts/check_header_docs.sh); and the script itself still
+# catches each kind of gap (tests/header_docs/bad.h must give expected.txt).
+test-header-docs:
+	@scripts/check_header_docs.sh include/livehub.h
+	@out=$$(scripts/check_header_docs.sh tests/header_docs/bad.h) && { \
+	  echo "error: check_header_docs.sh accepted tests/header_docs/bad.h"; exit 1; }; \
+	  printf '%s\n' "$$out" | diff -u tests/header_docs/expected.txt - || { \
+	  echo "error: check_header_docs.sh no longer reports what tests/header_docs/expected.txt lists"; exit 1; }
+	@echo "header-docs: the checker reports every gap in tests/header_docs/bad.h"
 
 # Formatting, and clippy with warnings as errors: among others the lint that
 # every unsafe block in src/ffi/ carries a SAFETY comment.
@@ -213,19 +239,28 @@ test-stress: | $(ASAN_DIR)
 stress:
 	@$(MAKE) --no-print-directory test-stress STRESS_SECONDS=600
 
-# (g) flv_relay end to end (tests/e2e/*.sh, each bounded, loopback only, a
-# PASS or FAIL line each): ffmpeg publishers and players, the SRS #4143
-# scenario under ASan, headless Chromium on the demo page, 1,000 players.
+# (g) flv_relay and flv_server_min end to end (tests/e2e/*.sh, each bounded,
+# loopback only, a PASS or FAIL line each): ffmpeg publishers and players,
+# the SRS #4143 scenario under ASan, headless Chromium on the demo page,
+# 1,000 players, flv_server_min (under ASan) with ffmpeg.
 # Needs ffmpeg, curl, node, /usr/bin/chromium (.ci/run installs them).
 test-e2e: lib web-deps | $(ASAN_DIR)
 	$(NICE) $(CARGO) build
-	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES)) $(ASAN_DIR)/flv_relay
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES)) $(ASAN_DIR)/flv_relay $(ASAN_DIR)/flv_server_min
 	@pass=0; fail=0; failed=; for t in $(E2E_SCRIPTS); do \
 	  echo "== $$t"; \
 	  if bash $$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); failed="$$failed $$t"; fi; \
 	done; \
 	[ $$fail -eq 0 ] || echo "e2e: failed:$$failed"; \
 	echo "e2e: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# (h) make install into a temporary prefix, then what a user does with it
+# (tests/install/run.sh, the commands of README.md's "Install" section):
+# pkg-config builds against the shared and the static library, the
+# SONAME, the exported symbols, two Rust static libraries in one program,
+# DESTDIR staging, and make uninstall leaving the prefix empty.
+test-install: lib
+	$(NICE) bash tests/install/run.sh
 
 # Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players).
 bench:
@@ -242,6 +277,90 @@ bench-relay: servers
 FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# ---- install -----------------------------------------------------------------
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=$(PREFIX)/lib] [INCLUDEDIR=$(PREFIX)/include]
+#
+#   $(LIBDIR)/liblivehub.so.$(VERSION)   SONAME liblivehub.so.$(SOMAJOR); exports livehub_* only
+#   $(LIBDIR)/liblivehub.so.$(SOMAJOR), liblivehub.so   symlinks
+#   $(LIBDIR)/liblivehub.a               exports livehub_* only (see below)
+#   $(INCLUDEDIR)/livehub.h, livehub.hpp
+#   $(LIBDIR)/pkgconfig/livehub.pc       Libs.private: what the static library needs
+#
+# The installed liblivehub.a is target/release/liblivehub.a with its Rust
+# standard library made private: one relocatable object linked from the
+# members the livehub_* functions need (`ld -r -u livehub_...`), in which
+# every other global symbol is made local (`objcopy --keep-global-symbols`).
+# Two Rust static libraries in one program then cannot clash (each keeps
+# its own std, allocator and panic runtime); tests/install/run.sh checks it.
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL      ?= install
+NM           ?= nm
+OBJCOPY      ?= objcopy
+RUSTC        ?= rustc
+VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+SOMAJOR      := $(firstword $(subst ., ,$(VERSION)))
+DIST         := target/release/dist
+
+$(DIST):
+	mkdir -p $@
+
+# The symbol-localised static library and the list of what it exports.
+dist: $(DIST)/liblivehub.a $(DIST)/native-static-libs
+
+$(DIST)/liblivehub.a: $(LIB_REL) | $(DIST)
+	$(NM) -g --defined-only $(LIB_REL) 2>/dev/null | awk '$$2 == "T" && $$3 ~ /^livehub_/ { print $$3 }' \
+	  | sort -u > $(DIST)/exports.txt
+	@test -s $(DIST)/exports.txt || { echo "error: no livehub_ symbol in $(LIB_REL)"; exit 1; }
+	$(LD) -r --force-group-allocation $$(sed 's/^/-u /' $(DIST)/exports.txt) $(LIB_REL) -o $(DIST)/livehub.o
+	$(OBJCOPY) --keep-global-symbols=$(DIST)/exports.txt --remove-section=.llvmbc --remove-section=.llvmcmd \
+	  $(DIST)/livehub.o
+	rm -f $@ && $(AR) rcs $@ $(DIST)/livehub.o && rm -f $(DIST)/livehub.o
+
+# What a program linking liblivehub.a needs from the system: the Rust
+# standard library's native libraries, as rustc prints them for a static
+# library of this target (livehub and its dependencies link none of their
+# own; the static build in tests/install/run.sh would catch one).
+$(DIST)/native-static-libs: | $(DIST)
+	echo '' | $(RUSTC) --crate-type staticlib --crate-name livehub_probe --print native-static-libs \
+	  -o $(DIST)/libprobe.a - 2>&1 | sed -n 's/^note: native-static-libs: //p' > $@.tmp
+	rm -f $(DIST)/libprobe.a
+	@test -s $@.tmp || { echo "error: rustc printed no native-static-libs"; rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
+
+install: lib dist
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 $(DIST)/liblivehub.a $(DESTDIR)$(LIBDIR)/liblivehub.a
+	$(INSTALL) -m 755 target/release/liblivehub.so $(DESTDIR)$(LIBDIR)/liblivehub.so.$(VERSION)
+	ln -sf liblivehub.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblivehub.so.$(SOMAJOR)
+	ln -sf liblivehub.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/liblivehub.so
+	$(INSTALL) -m 644 include/livehub.h include/livehub.hpp $(DESTDIR)$(INCLUDEDIR)/
+	@echo "  GEN      $(DIST)/livehub.pc (prefix=$(PREFIX))"
+	@{ echo 'prefix=$(PREFIX)'; \
+	  echo 'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))'; \
+	  echo 'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))'; \
+	  echo; \
+	  echo 'Name: livehub'; \
+	  echo 'Description: Lifetime-safe live-stream fan-out (one FLV publisher, many players)'; \
+	  echo 'Version: $(VERSION)'; \
+	  echo 'Libs: -L$${libdir} -llivehub'; \
+	  echo "Libs.private: $$(cat $(DIST)/native-static-libs)"; \
+	  echo 'Cflags: -I$${includedir}'; \
+	} > $(DIST)/livehub.pc
+	$(INSTALL) -m 644 $(DIST)/livehub.pc $(DESTDIR)$(PKGCONFIGDIR)/livehub.pc
+
+# Removes the files of make install (same PREFIX, DESTDIR, LIBDIR,
+# INCLUDEDIR), then those of its directories that are left empty.
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/liblivehub.a $(DESTDIR)$(LIBDIR)/liblivehub.so \
+	  $(DESTDIR)$(LIBDIR)/liblivehub.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/liblivehub.so.$(VERSION) \
+	  $(DESTDIR)$(INCLUDEDIR)/livehub.h $(DESTDIR)$(INCLUDEDIR)/livehub.hpp $(DESTDIR)$(PKGCONFIGDIR)/livehub.pc
+	rmdir $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) 2>/dev/null || true
 
 # Remove the example binaries.
 clean:

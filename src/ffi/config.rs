@@ -300,9 +300,11 @@ pub(crate) unsafe fn play_options_from_c(
 /// `cfg->struct_size`. Call it before changing any field and passing the
 /// struct to `livehub_hub_new()`.
 ///
-/// Ownership: `cfg` is the caller's; it is only written. NULL: does nothing.
+/// Ownership: `cfg` is the caller's; it is only written.
 ///
 /// Threads: any, concurrently (on different structs).
+///
+/// Returns nothing; NULL `cfg`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_config_init(cfg: *mut livehub_config) {
     ffi_panic_boundary! {
@@ -317,10 +319,11 @@ pub extern "C" fn livehub_config_init(cfg: *mut livehub_config) {
 /// Fills `*opts` with the defaults (LIVEHUB_TIMESTAMP_REBASE,
 /// LIVEHUB_INHERIT) and sets `opts->struct_size`.
 ///
-/// Ownership: `opts` is the caller's; it is only written. NULL: does
-/// nothing.
+/// Ownership: `opts` is the caller's; it is only written.
 ///
 /// Threads: any, concurrently (on different structs).
+///
+/// Returns nothing; NULL `opts`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_play_options_init(opts: *mut livehub_play_options) {
     ffi_panic_boundary! {
