@@ -41,7 +41,7 @@ HEADERS      := include/livehub.h include/livehub.hpp
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
         test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
         install uninstall dist test-header-docs test-install \
-        test-stress stress lib-rust-asan
+        test-stress stress lib-rust-asan soak deep-check
 
 # The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
@@ -238,6 +238,25 @@ test-stress: | $(ASAN_DIR)
 # The long stress run: 10 minutes, half under each build.
 stress:
 	@$(MAKE) --no-print-directory test-stress STRESS_SECONDS=600
+
+# Miri and ThreadSanitizer over the core tests (nightly; installs rust-src
+# and miri with rustup when it can, and says which it could not), and the
+# loom models at a larger preemption bound (scripts/deep_check.sh; about
+# an hour on 2 cores). DEEP_CHECKS="miri tsan loom" picks among them.
+deep-check:
+	bash scripts/deep_check.sh
+
+# The soak: flv_relay (release build) for SOAK_SECONDS (default 600) under
+# churn from tests/soak/soak_client.c (publishers reconnecting every few
+# seconds, 200 players joining and leaving, slow and silent ones); prints
+# the relay's RSS each minute and fails if it grew more than 10% after
+# minute 2 or a player got bytes that are not FLV (tests/soak/soak.sh).
+SOAK_SECONDS ?= 600
+$(BUILD)/soak_client: tests/soak/soak_client.c | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
+
+soak: servers $(BUILD)/soak_client
+	SOAK_SECONDS=$(SOAK_SECONDS) bash tests/soak/soak.sh
 
 # (g) flv_relay and flv_server_min end to end (tests/e2e/*.sh, each bounded,
 # loopback only, a PASS or FAIL line each): ffmpeg publishers and players,
