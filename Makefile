@@ -2,6 +2,7 @@
 #
 #   make / make all   release library (+ regenerated include/livehub.h) and every example
 #   make test         everything CI checks (see the `test` target for the list)
+#   make stress / soak / deep-check / fuzz   the long runs (10 minutes to an hour each)
 #   make demo         build everything and run the HTTP-FLV demo server (flv_relay) until Ctrl-C
 #   make demo-basic   build and run c_examples/build/basic
 #   make install      lib/, include/ and lib/pkgconfig/ under $(DESTDIR)$(PREFIX) (default /usr/local)
@@ -126,7 +127,8 @@ demo-basic: lib
 	./$(BUILD)/basic
 
 # Everything CI runs, in order: header drift, cargo tests, loom, header
-# compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
+# compile tests, examples under ASan+UBSan (misuse.c among them), Rust tests
+# under ASan, 30 s of the C-ABI stress under two sanitizer builds, and the
 # end-to-end tests of flv_relay with real clients.
 test: test-header-drift test-header-docs test-lint test-cargo test-loom header-check test-install test-examples \
       test-asan test-stress test-e2e
