@@ -7,6 +7,7 @@
 #   make demo-basic   build and run c_examples/build/basic
 #   make install      lib/, include/ and lib/pkgconfig/ under $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make uninstall    removes exactly what make install put there
+#   make nginx-demo   the stock nginx with the livehub module on 127.0.0.1:8090
 #
 # Examples link the static library (target/<profile>/liblivehub.a) and use
 # only the public headers in include/.
@@ -42,6 +43,7 @@ HEADERS      := include/livehub.h include/livehub.hpp
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
         test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
         install uninstall dist test-header-docs test-install \
+        nginx-module nginx-module-asan nginx-demo test-nginx \
         test-stress stress lib-rust-asan soak deep-check
 
 # The HTTP-FLV server examples and their load client: long-running programs,
@@ -108,6 +110,52 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 	cd web && $(NPM) install --no-audit --no-fund
 	@touch $@
 
+# integrations/nginx: ngx_http_livehub_module for the system's nginx
+# (Debian's nginx 1.22 + nginx-dev), built by integrations/nginx/build.sh
+# against /usr/share/nginx/src with -Wall -Wextra -Werror and loaded with
+# load_module: no nginx rebuild. The ASan+UBSan build links the debug
+# library; nginx runs it with the sanitizer runtimes preloaded.
+NGINX_DIR     := integrations/nginx
+NGINX_BUILD   := $(NGINX_DIR)/build
+NGINX_SO      := $(NGINX_BUILD)/ngx_http_livehub_module.so
+NGINX_ASAN_SO := $(NGINX_BUILD)/asan/ngx_http_livehub_module.so
+NGINX_DEPS    := $(wildcard $(NGINX_DIR)/*.c $(NGINX_DIR)/*.h) $(NGINX_DIR)/config $(NGINX_DIR)/build.sh $(HEADERS)
+NGINX_TESTS   := $(sort $(wildcard tests/nginx/[0-9]*.sh))
+NGINX_DEMO    ?= 127.0.0.1:8090
+
+nginx-module: lib
+	@$(MAKE) --no-print-directory $(NGINX_SO)
+
+nginx-module-asan:
+	$(NICE) $(CARGO) build
+	@$(MAKE) --no-print-directory $(NGINX_ASAN_SO)
+
+$(NGINX_SO): $(NGINX_DEPS) $(LIB_REL)
+	NICE="$(NICE)" $(NGINX_DIR)/build.sh $(NGINX_BUILD) $(LIB_REL)
+
+$(NGINX_ASAN_SO): $(NGINX_DEPS) $(LIB_DBG)
+	NICE="$(NICE)" $(NGINX_DIR)/build.sh $(NGINX_BUILD)/asan $(LIB_DBG) \
+	  "-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  "-fsanitize=address,undefined"
+
+# nginx on NGINX_DEMO with the module, the demo page of web/ and live/demo
+# (DEMO_FLV looped by ffmpeg, published over HTTP POST) until Ctrl-C.
+nginx-demo: nginx-module web-deps
+	bash $(NGINX_DIR)/demo.sh $(NGINX_DEMO) $(DEMO_FLV)
+
+# The module end to end (tests/nginx/*.sh, each bounded, loopback only, a
+# PASS or FAIL line each): load and directives, ffmpeg clients, reload, the
+# SRS #4143 scenario under ASan, Chromium on the demo page, 1,000 players.
+test-nginx: lib web-deps
+	$(NICE) $(CARGO) build
+	@$(MAKE) --no-print-directory $(NGINX_SO) $(NGINX_ASAN_SO) $(addprefix $(BUILD)/,$(SERVER_EXAMPLES))
+	@pass=0; fail=0; failed=; for t in $(NGINX_TESTS); do \
+	  echo "== $$t"; \
+	  if bash $$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); failed="$$failed $$t"; fi; \
+	done; \
+	[ $$fail -eq 0 ] || echo "nginx: failed:$$failed"; \
+	echo "nginx: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
 # Build everything and run the HTTP-FLV demo server until Ctrl-C: live/demo
 # is DEMO_FLV looped at real-time pace. DEMO_HTTP=0.0.0.0:8080 to open it up.
 demo: all web-deps
@@ -129,9 +177,9 @@ demo-basic: lib
 # Everything CI runs, in order: header drift, cargo tests, loom, header
 # compile tests, examples under ASan+UBSan (misuse.c among them), Rust tests
 # under ASan, 30 s of the C-ABI stress under two sanitizer builds, and the
-# end-to-end tests of flv_relay with real clients.
+# end-to-end tests of flv_relay and of the nginx module with real clients.
 test: test-header-drift test-header-docs test-lint test-cargo test-loom header-check test-install test-examples \
-      test-asan test-stress test-e2e
+      test-asan test-stress test-e2e test-nginx
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -289,9 +337,10 @@ bench:
 
 # The HTTP-FLV relay under 100, 500, 1,000 and 2,000 loopback players of one
 # ~530 kbit/s stream, with --merge-ms 0 and the default 350: its CPU, RSS and
-# per-player throughput, as a table (scripts/bench_relay.sh; about 5 minutes;
-# needs ffmpeg and curl). PLAYERS="..." MODES="..." narrow it down.
-bench-relay: servers
+# per-player throughput, as a table (scripts/bench_relay.sh; about 10 minutes with both servers;
+# needs ffmpeg and curl); each row for flv_relay and for nginx with the
+# livehub module. PLAYERS="..." MODES="..." SERVERS="..." narrow it down.
+bench-relay: servers nginx-module
 	bash scripts/bench_relay.sh
 
 # Fuzz every cargo-fuzz target for FUZZ_SECONDS each (installs cargo-fuzz if needed).
@@ -383,9 +432,9 @@ uninstall:
 	  $(DESTDIR)$(INCLUDEDIR)/livehub.h $(DESTDIR)$(INCLUDEDIR)/livehub.hpp $(DESTDIR)$(PKGCONFIGDIR)/livehub.pc
 	rmdir $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) 2>/dev/null || true
 
-# Remove the example binaries.
+# Remove the example binaries and the nginx module builds.
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(NGINX_BUILD)
 
 # Also remove every cargo build (target/, including target/loom and target/asan).
 distclean: clean

@@ -79,6 +79,8 @@ static livehub_hub *new_hub(uint32_t max_tag_size)
 static int drops = 0;
 static void count_drop(void *p) { (void)p; drops++; }
 static void nop_notify(void *p) { (void)p; }
+static int releases = 0;
+static void count_release(void *p) { (void)p; releases++; }
 static void nop_log(void *u, uint32_t level, const char *m) { (void)u; (void)level; (void)m; }
 
 static void null_arguments(void)
@@ -178,6 +180,20 @@ static void null_arguments(void)
     CODE(livehub_player_wait(NULL, 0), LIVEHUB_ERR_NULL);
     CODE(livehub_player_set_notify(NULL, nop_notify, NULL), LIVEHUB_ERR_NULL);
     CODE(livehub_player_set_notify(pl, NULL, NULL), LIVEHUB_OK);   /* NULL notify clears */
+    releases = 0;
+    CODE(livehub_player_set_notify_with_release(NULL, nop_notify, &drops, count_release), LIVEHUB_ERR_NULL);
+    EXPECT(releases == 0, "set_notify_with_release(NULL player) called release");
+    CODE(livehub_player_set_notify_with_release(pl, NULL, &drops, count_release), LIVEHUB_OK);
+    EXPECT(releases == 0, "set_notify_with_release(NULL notify) called the release it ignores");
+    CODE(livehub_player_set_notify_with_release(pl, nop_notify, &drops, NULL), LIVEHUB_OK);   /* NULL release */
+    CODE(livehub_player_set_notify_with_release(pl, nop_notify, &drops, count_release), LIVEHUB_OK);
+    CODE(livehub_player_set_notify(pl, nop_notify, NULL), LIVEHUB_OK);   /* replaced: released */
+    EXPECT(releases == 1, "a replaced registration was released %d times", releases);
+    CODE(livehub_player_set_notify_with_release(pl, nop_notify, &drops, count_release), LIVEHUB_OK);
+    CODE(livehub_player_set_notify_with_release(pl, NULL, NULL, NULL), LIVEHUB_OK);   /* cleared: released */
+    EXPECT(releases == 2, "a cleared registration: %d releases", releases);
+    CODE(livehub_player_set_notify_with_release(pl, NULL, NULL, NULL), LIVEHUB_OK);
+    EXPECT(releases == 2, "clearing twice released twice");
     livehub_player_stats plst;
     memset(&plst, 0, sizeof plst);
     plst.struct_size = sizeof plst;
@@ -362,8 +378,11 @@ static void release_self(void *userdata)
 {
     (void)userdata;
     self_release_calls++;
+    int before = releases;
     livehub_player_release(self_releasing);
     self_releasing = NULL;
+    /* Its own registration is released after this callback returns. */
+    EXPECT(releases == before, "release ran inside the callback it belongs to");
 }
 
 static int clear_self_calls = 0;
@@ -432,6 +451,7 @@ static void wrong_state(void)
     CODE(livehub_player_set_notify(pl, nop_notify, NULL), LIVEHUB_OK);
     CODE(livehub_player_read(pl, &tag), LIVEHUB_EOF);
     livehub_player_release(pl);
+    pl = NULL;
     livehub_stream_release(s);
     EXPECT(drops == 1, "userdata of a removed stream dropped %d times after its last handle", drops);
 
@@ -444,6 +464,13 @@ static void wrong_state(void)
     CODE(livehub_hub_tick(hub), LIVEHUB_OK);
     CODE(livehub_publisher_push_tag(pub, LIVEHUB_TAG_AUDIO, 0, AAC_SH, sizeof AAC_SH), LIVEHUB_ERR_CLOSED);
     livehub_publisher_release(pub);
+    pub = NULL;
+
+    /* From here on a fresh stream: the one whose publisher was cut may be
+     * reaped as idle by that same tick. */
+    livehub_stream_release(s);
+    s = NULL;
+    CODE(livehub_hub_stream(hub, "live/state2", &s), LIVEHUB_OK);
 
     /* An expired player: every read kind and wait say EXPIRED. */
     CODE(livehub_stream_publish(s, &pub), LIVEHUB_OK);
@@ -464,17 +491,20 @@ static void wrong_state(void)
     CODE(livehub_player_get_stats(pl, &plst), LIVEHUB_OK);
     EXPECT(plst.state == LIVEHUB_PLAYER_EXPIRED, "expired player's state %u", (unsigned)plst.state);
     livehub_player_release(pl);
+    pl = NULL;
 
     /* Release from inside the callback, and clear from inside it. */
     CODE(livehub_stream_play(s, NULL, &self_releasing), LIVEHUB_OK);
     CODE(livehub_stream_play(s, NULL, &self_clearing), LIVEHUB_OK);
-    CODE(livehub_player_set_notify(self_releasing, release_self, NULL), LIVEHUB_OK);
+    releases = 0;
+    CODE(livehub_player_set_notify_with_release(self_releasing, release_self, NULL, count_release), LIVEHUB_OK);
     CODE(livehub_player_set_notify(self_clearing, clear_self, NULL), LIVEHUB_OK);
     drain_to(self_releasing, LIVEHUB_AGAIN, "self-releasing player");
     drain_to(self_clearing, LIVEHUB_AGAIN, "self-clearing player");
     CODE(livehub_publisher_push_tag(pub, LIVEHUB_TAG_AUDIO, 69, AAC_FRAME, sizeof AAC_FRAME), LIVEHUB_OK);
     EXPECT(self_release_calls == 1 && self_releasing == NULL, "release from the callback ran %d times",
            self_release_calls);
+    EXPECT(releases == 1, "the self-released player's registration was released %d times", releases);
     EXPECT(clear_self_calls == 1, "clear from the callback ran %d times", clear_self_calls);
     drain_to(self_clearing, LIVEHUB_AGAIN, "self-clearing player");
     CODE(livehub_publisher_push_tag(pub, LIVEHUB_TAG_AUDIO, 92, AAC_FRAME, sizeof AAC_FRAME), LIVEHUB_OK);

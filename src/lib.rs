@@ -58,5 +58,4 @@ pub use hub::Hub;
 pub use notify::{Callback, Notifier};
 pub use player::{Player, PlayerStats, TagView};
 pub use publisher::{Publisher, PublisherStats};
-pub use stream::{PlayerState, Stream, StreamStats};
-pub use sync::Arc;
+pub use stream::{PlayerState, PublisherState, Stream, StreamStats};

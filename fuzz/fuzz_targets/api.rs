@@ -282,7 +282,7 @@ impl Feeder {
 struct World {
     clock: Arc<ManualClock>,
     hub: Option<Hub>,
-    streams: Vec<Arc<Stream>>,
+    streams: Vec<Stream>,
     feeders: Vec<Feeder>,
     readers: Vec<Reader>,
     made: usize,

@@ -138,6 +138,7 @@ static long op_count[OP_COUNT];
 #define MAX_CODE 16
 static long result_count[MAX_CODE + 1];
 static long callbacks_run, tags_read, bytes_read, userdata_made, userdata_dropped;
+static long ctx_handed, ctx_released, callback_self_releases;
 
 static void count_result(livehub_result r)
 {
@@ -346,6 +347,7 @@ typedef struct {
     pthread_mutex_t mu;
     livehub_player *pl;
     player_ctx *ctx;         /* the registered callback's context, or NULL */
+    int ctx_lib_owned;       /* ctx was handed to livehub with ctx_release */
     checker c;
 } player_slot;
 
@@ -354,6 +356,7 @@ struct player_ctx {
     long calls;
     int slot;
     int reads;               /* this callback reads its own player */
+    int lib_owned;           /* registered with a release function: livehub frees it */
 };
 
 static stream_slot streams[N_STREAMS];
@@ -508,6 +511,33 @@ static livehub_result read_once(player_slot *ps, rng *r, enum op kind)
 /* Notify callbacks                                                          */
 /* ------------------------------------------------------------------------- */
 
+static void release_player(player_slot *ps);
+
+/* The release function of a registration made with
+ * livehub_player_set_notify_with_release(): exactly once, never while
+ * on_notify runs with the same context. */
+static void ctx_release(void *userdata)
+{
+    player_ctx *x = userdata;
+    EXPECT(x->magic == CTX_LIVE, "release of a notify registration ran twice or late (magic %x)",
+           (unsigned)x->magic);
+    x->magic = CTX_CLEARED;
+    atomic_add(&ctx_released, 1);
+    free(x);
+}
+
+/* Forgets the slot's callback context after livehub let go of it: ours to
+ * free, unless livehub frees it through ctx_release. */
+static void ctx_done(player_slot *ps)
+{
+    /* (Not ps->ctx->lib_owned: livehub may have freed it already.) */
+    if (ps->ctx && !ps->ctx_lib_owned) {
+        ps->ctx->magic = CTX_CLEARED;
+        free(ps->ctx);
+    }
+    ps->ctx = NULL;
+}
+
 static void on_notify(void *userdata)
 {
     player_ctx *x = userdata;
@@ -527,7 +557,14 @@ static void on_notify(void *userdata)
         rng r = { (uint64_t)x->calls * 7919u + (uint64_t)x->slot };
         atomic_add(&op_count[OP_CALLBACK_READ], 1);
         enum op kind = ps->c.mode == MODE_TAGS ? OP_READ_BATCH : OP_READ_IOV;
-        for (int i = 0; i < 8 && read_once(ps, &r, kind) == LIVEHUB_OK; i++) {}
+        livehub_result last = LIVEHUB_OK;
+        for (int i = 0; i < 8 && last == LIVEHUB_OK; i++) last = read_once(ps, &r, kind);
+        /* A player that ended releases itself from its own callback; `x`
+         * may be gone after this (or, livehub-owned, released on return). */
+        if (last == LIVEHUB_EOF || chance(&r, 64)) {
+            atomic_add(&callback_self_releases, 1);
+            release_player(ps);
+        }
     }
     pthread_mutex_unlock(&ps->mu);
 }
@@ -537,20 +574,14 @@ static void clear_notify(player_slot *ps)
 {
     if (!ps->ctx) return;
     expect_in("set_notify(NULL)", livehub_player_set_notify(ps->pl, NULL, NULL), R_OK);
-    ps->ctx->magic = CTX_CLEARED;
-    free(ps->ctx);
-    ps->ctx = NULL;
+    ctx_done(ps);
 }
 
 static void release_player(player_slot *ps)
 {
     livehub_player_release(ps->pl);
     ps->pl = NULL;
-    if (ps->ctx) {
-        ps->ctx->magic = CTX_CLEARED;
-        free(ps->ctx);
-        ps->ctx = NULL;
-    }
+    ctx_done(ps);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -873,12 +904,17 @@ static void do_op(rng *r, enum op op)
                 x->magic = CTX_LIVE;
                 x->slot = (int)(ps - players);
                 x->reads = chance(r, 2);
-                expect_in("set_notify", livehub_player_set_notify(ps->pl, on_notify, x), R_OK);
-                if (ps->ctx) {   /* replaced: the old one is never called again */
-                    ps->ctx->magic = CTX_CLEARED;
-                    free(ps->ctx);
+                x->lib_owned = chance(r, 2);
+                if (x->lib_owned) {
+                    atomic_add(&ctx_handed, 1);
+                    expect_in("set_notify_with_release",
+                              livehub_player_set_notify_with_release(ps->pl, on_notify, x, ctx_release), R_OK);
+                } else {
+                    expect_in("set_notify", livehub_player_set_notify(ps->pl, on_notify, x), R_OK);
                 }
+                ctx_done(ps);   /* replaced: the old one is never called again */
                 ps->ctx = x;
+                ps->ctx_lib_owned = x->lib_owned;
             } else if (op == OP_CLEAR_NOTIFY) {
                 clear_notify(ps);
             } else if (op == OP_PLAYER_STATS) {
@@ -1036,10 +1072,14 @@ int main(int argc, char **argv)
         if (result_count[i]) printf(" %s=%ld", i < MAX_CODE ? rs((livehub_result)i) : "other", result_count[i]);
     printf("\nstress: %ld tags and %ld body bytes read, %ld notify callbacks, userdata %ld made / %ld dropped\n",
            tags_read, bytes_read, callbacks_run, userdata_made, userdata_dropped);
+    printf("stress: notify registrations with a release function: %ld made, %ld released; %ld players "
+           "released from their own callback\n", ctx_handed, ctx_released, callback_self_releases);
     printf("stress: policies: %ld streams reaped, %ld publishers cut, %ld expiry rounds, %ld skips, %ld closes\n",
            log_reaped, log_cut, log_expired, log_skipped, log_closed);
 
     EXPECT(userdata_made == userdata_dropped, "userdata: %ld made, %ld dropped", userdata_made, userdata_dropped);
+    EXPECT(ctx_handed == ctx_released, "notify registrations with a release: %ld made, %ld released", ctx_handed,
+           ctx_released);
     if (seconds >= 5) {
         /* The tiny timeouts make every policy fire within seconds. */
         EXPECT(log_reaped > 0, "no stream was ever reaped");
