@@ -1190,7 +1190,8 @@ livehub_result livehub_stream_play(livehub_stream *s,
  * thread that calls into livehub.
  *
  * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` is NULL (then `drop` is not
- * called); LIVEHUB_ERR_PANIC.
+ * called); LIVEHUB_ERR_PANIC (the userdata was handed over all the same:
+ * `drop` runs exactly once, inside this call or later).
  */
 livehub_result livehub_stream_set_userdata(livehub_stream *s,
                                            void *userdata,
@@ -1490,7 +1491,9 @@ livehub_result livehub_player_set_notify(livehub_player *pl,
  *
  * Ownership: `pl` is borrowed; on LIVEHUB_OK with `notify` non-NULL,
  * livehub holds `userdata` until it calls `release(userdata)`. On
- * failure nothing is registered and `release` is not called.
+ * LIVEHUB_ERR_NULL nothing is registered and `release` is not called; on
+ * LIVEHUB_ERR_PANIC (a bug in livehub) `userdata` was handed over all
+ * the same: `release` runs exactly once, inside this call or later.
  *
  * Threads: as `livehub_player_set_notify()`; `release` may be called on
  * any thread that calls into livehub (see above), never concurrently
