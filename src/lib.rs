@@ -39,6 +39,7 @@ pub mod error;
 #[allow(unsafe_code)]
 mod ffi;
 pub mod flv;
+pub mod group;
 pub mod hub;
 mod json;
 pub mod log;
@@ -52,6 +53,7 @@ pub mod timestamp;
 
 pub use config::{Clock, Config, ManualClock, PlayOptions, SystemClock, TimestampMode};
 pub use error::Error;
+pub use group::Group;
 pub use hub::Hub;
 pub use notify::{Callback, Notifier};
 pub use player::{Player, PlayerStats, TagView};

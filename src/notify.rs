@@ -117,9 +117,9 @@ impl Notifier {
         lock(&self.state).signaled = false;
     }
 
-    /// Signals waiters and runs the callback, if any. Must be called with no
-    /// livehub lock held.
-    pub(crate) fn fire(&self) {
+    /// Signals waiters and runs the callback, if any; returns whether a
+    /// callback ran. Must be called with no livehub lock held.
+    pub(crate) fn fire(&self) -> bool {
         let me = current_thread();
         let callback = {
             let mut st = lock(&self.state);
@@ -132,7 +132,7 @@ impl Notifier {
                     st.running.push(me);
                     cb
                 }
-                None => return,
+                None => return false,
             }
         };
         // Removes this thread from `running` even if the callback unwinds.
@@ -150,6 +150,7 @@ impl Notifier {
         }
         let _done = Done(self, me);
         callback();
+        true
     }
 
     /// Blocks until fired or until `deadline` (`None`: no deadline). Returns
@@ -178,13 +179,6 @@ impl Notifier {
             }
             st.blocked -= 1;
         }
-    }
-}
-
-/// Fires every notifier in `list`, emptying it (its capacity is kept).
-pub(crate) fn fire_all(list: &mut Vec<crate::sync::Arc<Notifier>>) {
-    for n in list.drain(..) {
-        n.fire();
     }
 }
 

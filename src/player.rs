@@ -29,8 +29,9 @@
 use crate::config::{PlayOptions, TimestampMode};
 use crate::error::Error;
 use crate::flv;
+use crate::group::{GroupLink, Wakeups};
 use crate::log::log;
-use crate::notify::{fire_all, Notifier};
+use crate::notify::Notifier;
 use crate::ring::{Entry, Segment, PUBLIC_FLAGS};
 use crate::stream::{PlayerState, State, Stream};
 use crate::sync::{lock, Arc, Ordering};
@@ -100,6 +101,14 @@ enum Src {
 pub struct Player {
     stream: Arc<Stream>,
     notifier: Arc<Notifier>,
+    /// The player's group on this stream: it arms there, and its callback
+    /// runs in the group's dispatch.
+    link: Option<Arc<GroupLink>>,
+    /// A grouped player's wake-up for `wait` (armed on the stream, no
+    /// callback), made by its first `wait`.
+    wait_notifier: Option<Arc<Notifier>>,
+    /// Inside `wait`: a grouped player arms `wait_notifier` on the stream.
+    waiting: bool,
     /// The segment holding `seq`, pinned while this player reads it.
     seg: Option<Arc<Segment>>,
     /// Next ring position to read.
@@ -261,7 +270,7 @@ impl Player {
         let cfg = stream.cfg.clone();
         let wait_ms = opts.republish_wait_ms.unwrap_or(cfg.republish_wait_ms);
         let now = stream.now();
-        let mut fire = Vec::new();
+        let mut fire = Wakeups::default();
         let player = {
             let mut st = lock(&stream.state);
             if st.closed {
@@ -283,11 +292,15 @@ impl Player {
             let notifier = Arc::new(Notifier::new(id, seq, now));
             st.register(&notifier);
             let prelude = st.join_prelude();
+            let link = opts.group.as_ref().map(|g| st.link_group(g));
             Player {
                 seg: st.ring.segment_for(seq).cloned(),
                 epoch: st.epoch,
                 stream: stream.clone(),
                 notifier,
+                link,
+                wait_notifier: None,
+                waiting: false,
                 seq,
                 prelude,
                 prelude_next: 0,
@@ -305,13 +318,19 @@ impl Player {
             }
         };
         stream.player_joined();
-        fire_all(&mut fire);
+        fire.fire();
         Ok(player)
     }
 
     /// The stream this player reads.
     pub fn stream(&self) -> &Arc<Stream> {
         &self.stream
+    }
+
+    /// The player's group link, if it has a group.
+    #[cfg(test)]
+    pub(crate) fn group_link(&self) -> Option<&Arc<GroupLink>> {
+        self.link.as_ref()
     }
 
     /// The player's wake-up handle: install a callback on it.
@@ -416,6 +435,15 @@ impl Player {
     /// [`Error::Timeout`].
     pub fn wait(&mut self, timeout: Duration) -> Result<(), Error> {
         self.begin_call();
+        self.waiting = true;
+        let result = self.wait_armed(timeout);
+        self.waiting = false;
+        result
+    }
+
+    /// `wait`'s loop; `self.waiting` is set, so the slow path arms the
+    /// notifier [`wait_handle`](Self::wait_handle) blocks on.
+    fn wait_armed(&mut self, timeout: Duration) -> Result<(), Error> {
         let deadline = Instant::now().checked_add(timeout);
         loop {
             match self.poll() {
@@ -427,7 +455,7 @@ impl Player {
                 let t = Instant::now() + Duration::from_millis(ms);
                 until = Some(until.map_or(t, |d| d.min(t)));
             }
-            self.notifier.wait_until(until);
+            self.wait_handle().wait_until(until);
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return match self.poll() {
                     Err(Error::Again) => Err(Error::Timeout),
@@ -435,6 +463,20 @@ impl Player {
                 };
             }
         }
+    }
+
+    /// What `wait` blocks on: the player's notifier, or for a grouped
+    /// player (whose notifier fires only in its group's dispatch) its own
+    /// wake-up on the stream.
+    fn wait_handle(&mut self) -> Arc<Notifier> {
+        if self.link.is_none() {
+            return self.notifier.clone();
+        }
+        let (id, pos) = (self.notifier.id, self.seq);
+        let now = self.stream.now();
+        self.wait_notifier
+            .get_or_insert_with(|| Arc::new(Notifier::new(id, pos, now)))
+            .clone()
     }
 
     /// Fills `buf` with the next bytes of the HTTP-FLV byte stream (FLV
@@ -819,7 +861,7 @@ impl Player {
     /// read now.
     fn refill(&mut self) -> Result<(), Error> {
         let stream = self.stream.clone();
-        let mut fire = Vec::new();
+        let mut fire = Wakeups::default();
         let dropped = self.stats.tags_dropped;
         let result = {
             let mut st = lock(&stream.state);
@@ -828,8 +870,7 @@ impl Player {
         // This player is reading: it learns the news from this call's
         // result. Firing its own callback here would run it inside a call
         // on the same player.
-        fire.retain(|n| !Arc::ptr_eq(n, &self.notifier));
-        fire_all(&mut fire);
+        fire.fire_except(&self.notifier);
         if self.stats.tags_dropped != dropped && crate::log::enabled(crate::log::Level::Debug) {
             log!(
                 Debug,
@@ -846,7 +887,7 @@ impl Player {
         &mut self,
         st: &mut State,
         stream: &Stream,
-        fire: &mut Vec<Arc<Notifier>>,
+        fire: &mut Wakeups,
     ) -> Result<(), Error> {
         self.mirror();
         let write_seq = st.ring.write_seq();
@@ -894,11 +935,21 @@ impl Player {
         if self.prelude_pending() || (self.seq < write_seq && self.seg.is_some()) {
             return Ok(());
         }
-        // Nothing to read: arm.
+        // Nothing to read: arm. A grouped player arms into its group (the
+        // stream lock held here orders it with the next change), or inside
+        // `wait` its own wake-up on the stream.
         self.recheck_ms = wait_left;
-        self.notifier.arm();
-        if !self.notifier.queued.swap(true, Ordering::Relaxed) {
-            st.waiters.push(self.notifier.clone());
+        let n = match (&self.link, self.waiting) {
+            (Some(link), false) => {
+                link.arm(&self.notifier);
+                return Err(Error::Again);
+            }
+            (Some(_), true) => self.wait_handle(),
+            (None, _) => self.notifier.clone(),
+        };
+        n.arm();
+        if !n.queued.swap(true, Ordering::Relaxed) {
+            st.waiters.push(n);
         }
         Err(Error::Again)
     }
@@ -955,11 +1006,20 @@ impl Drop for Player {
     fn drop(&mut self) {
         // After this, the callback is not running and never runs again.
         self.notifier.set_callback(None);
+        if let Some(link) = &self.link {
+            link.disarm(&self.notifier);
+        }
         {
             let mut st = lock(&self.stream.state);
-            if self.notifier.queued.swap(false, Ordering::Relaxed) {
-                let me = &self.notifier;
+            let on_stream = match &self.link {
+                None => Some(&self.notifier),
+                Some(_) => self.wait_notifier.as_ref(),
+            };
+            if let Some(me) = on_stream.filter(|n| n.queued.swap(false, Ordering::Relaxed)) {
                 st.waiters.retain(|n| !Arc::ptr_eq(n, me));
+            }
+            if let Some(link) = &self.link {
+                st.unlink_group(link);
             }
             st.unregister(&self.notifier);
         }

@@ -22,7 +22,7 @@
 
 use crate::error::Error;
 use crate::flv::{self, Demuxer, FlvError, RawTag};
-use crate::notify::{fire_all, Notifier};
+use crate::group::Wakeups;
 use crate::stream::{PubState, Stream};
 use crate::sync::{lock, Arc};
 use bytes::Bytes;
@@ -56,7 +56,7 @@ pub struct Publisher {
     /// Tags demuxed from one `push_flv` call, stored under one lock.
     batch: Vec<RawTag>,
     /// Notifiers taken from the stream, fired after the lock is released.
-    fire: Vec<Arc<Notifier>>,
+    fire: Wakeups,
 }
 
 fn flv_error(e: FlvError) -> Error {
@@ -74,7 +74,7 @@ impl Publisher {
             stats: PublisherStats::default(),
             demuxer: None,
             batch: Vec::new(),
-            fire: Vec::new(),
+            fire: Wakeups::default(),
         }
     }
 
@@ -126,7 +126,7 @@ impl Publisher {
             st.append(tag_type, timestamp, data, info, &stream.cfg);
             st.take_waiters(&mut self.fire);
         }
-        fire_all(&mut self.fire);
+        self.fire.fire();
         Ok(())
     }
 
@@ -193,7 +193,7 @@ impl Publisher {
             }
             st.take_waiters(&mut self.fire);
         }
-        fire_all(&mut self.fire);
+        self.fire.fire();
         first_error.map_or(Ok(()), Err)
     }
 
@@ -256,7 +256,7 @@ impl Drop for Publisher {
                 st.take_waiters(&mut self.fire);
             }
         }
-        fire_all(&mut self.fire);
+        self.fire.fire();
     }
 }
 

@@ -19,8 +19,9 @@ use crate::codec::{self, AudioInfo, VideoInfo};
 use crate::config::{Config, PlayOptions};
 use crate::error::Error;
 use crate::flv::{self, TagInfo};
+use crate::group::{Group, GroupLink, Wakeups};
 use crate::log::log;
-use crate::notify::{dequeue_all, fire_all, Notifier};
+use crate::notify::{dequeue_all, Notifier};
 use crate::player::Player;
 use crate::publisher::Publisher;
 use crate::ring::{Entry, Ring, FLAG_VIDEO_FRAME};
@@ -78,6 +79,9 @@ pub(crate) struct State {
     meta_tracks: (Option<bool>, Option<bool>),
     /// Armed notifiers, fired by the next change.
     pub waiters: Vec<Arc<Notifier>>,
+    /// One link per group with players on this stream, and how many: every
+    /// change that takes the waiters takes the links with armed players.
+    links: Vec<(Arc<GroupLink>, usize)>,
     /// The shared half of every attached player (for stats and the stall
     /// check); each knows its index (`Notifier::slot`).
     pub players: Vec<Arc<Notifier>>,
@@ -120,6 +124,7 @@ impl State {
             has_video: false,
             meta_tracks: (None, None),
             waiters: Vec::new(),
+            links: Vec::new(),
             players: Vec::new(),
             idle_since: None,
             rate: VecDeque::new(),
@@ -262,11 +267,42 @@ impl State {
         self.timeline.last()
     }
 
-    /// Moves the armed notifiers into `out` (empty), to be fired once the
-    /// lock is released.
-    pub fn take_waiters(&mut self, out: &mut Vec<Arc<Notifier>>) {
-        std::mem::swap(&mut self.waiters, out);
-        dequeue_all(out);
+    /// Moves the armed notifiers into `out` (empty), and the group links
+    /// some player armed into since the last time, to be fired once the
+    /// lock is released. Call after the change is stored: the fence pairs
+    /// with the one in [`GroupLink::arm`].
+    pub fn take_waiters(&mut self, out: &mut Wakeups) {
+        std::mem::swap(&mut self.waiters, &mut out.players);
+        dequeue_all(&out.players);
+        if !self.links.is_empty() {
+            crate::sync::fence(Ordering::SeqCst);
+            for (link, _) in &self.links {
+                if link.take_pending() {
+                    out.links.push(link.clone());
+                }
+            }
+        }
+    }
+
+    /// The link of `group` on this stream, created with its first player.
+    pub(crate) fn link_group(&mut self, group: &Group) -> Arc<GroupLink> {
+        if let Some((link, n)) = self.links.iter_mut().find(|(l, _)| l.is_of(group)) {
+            *n += 1;
+            return link.clone();
+        }
+        let link = Arc::new(GroupLink::new(group));
+        self.links.push((link.clone(), 1));
+        link
+    }
+
+    /// A player of `link` left; the link goes with its last player.
+    pub(crate) fn unlink_group(&mut self, link: &Arc<GroupLink>) {
+        if let Some(i) = self.links.iter().position(|(l, _)| Arc::ptr_eq(l, link)) {
+            self.links[i].1 -= 1;
+            if self.links[i].1 == 0 {
+                self.links.swap_remove(i);
+            }
+        }
     }
 
     /// Ends the current epoch: players read what was published, then EOF.
@@ -553,7 +589,7 @@ impl Stream {
     /// [`Error::Closed`], players read what was already published and then
     /// see [`Error::Eof`]. Memory stays until the last handle goes.
     pub(crate) fn close(&self) {
-        let mut fire = Vec::new();
+        let mut fire = Wakeups::default();
         {
             let mut st = lock(&self.state);
             if st.closed {
@@ -563,7 +599,7 @@ impl Stream {
             st.end_epoch(&self.cfg);
             st.take_waiters(&mut fire);
         }
-        fire_all(&mut fire);
+        fire.fire();
         log!(Info, "stream {}: closed", self.key);
     }
 
@@ -573,7 +609,7 @@ impl Stream {
     /// `idle_stream_ms` (the hub then reaps it).
     pub(crate) fn tick(&self, now: u64) -> bool {
         let cfg = &self.cfg;
-        let mut fire = Vec::new();
+        let mut fire = Wakeups::default();
         let mut cut_publisher = false;
         let mut expired = 0usize;
         let reap = {
@@ -618,7 +654,7 @@ impl Stream {
                 (true, Some(since)) => now.saturating_sub(since) >= cfg.idle_stream_ms as u64,
             }
         };
-        fire_all(&mut fire);
+        fire.fire();
         if cut_publisher {
             log!(
                 Warn,
@@ -747,7 +783,7 @@ impl std::fmt::Debug for Stream {
 /// builds, whose `Arc` cannot be a method receiver.
 pub fn publish(stream: &Arc<Stream>) -> Result<Publisher, Error> {
     let now = stream.now();
-    let mut fire = Vec::new();
+    let mut fire = Wakeups::default();
     let result = {
         let mut st = lock(&stream.state);
         if st.closed {
@@ -775,7 +811,7 @@ pub fn publish(stream: &Arc<Stream>) -> Result<Publisher, Error> {
             Ok(id)
         }
     };
-    fire_all(&mut fire);
+    fire.fire();
     if result.is_ok() {
         log!(Info, "stream {}: published", stream.key);
     }

@@ -13,7 +13,8 @@
 //! - [`result`]: `livehub_result`, its codes, `livehub_result_str`,
 //!   `livehub_version`.
 //! - [`config`], [`tag`]: the plain `#[repr(C)]` structs and constants.
-//! - [`hub`], [`stream`], [`publisher`], [`player`]: one module per C type.
+//! - [`hub`], [`stream`], [`publisher`], [`player`], [`group`]: one module
+//!   per C type.
 //!
 //! # Rules every function here follows
 //!
@@ -51,6 +52,8 @@ pub(crate) mod handle;
 pub(crate) mod result;
 
 pub(crate) mod tag;
+
+pub(crate) mod group;
 
 pub(crate) mod config;
 
