@@ -109,6 +109,8 @@ pub struct Player {
     wait_notifier: Option<Arc<Notifier>>,
     /// Inside `wait`: a grouped player arms `wait_notifier` on the stream.
     waiting: bool,
+    /// `Stream::events` as the last slow path saw it, under the lock.
+    seen_events: u64,
     /// The segment holding `seq`, pinned while this player reads it.
     seg: Option<Arc<Segment>>,
     /// Next ring position to read.
@@ -279,7 +281,7 @@ impl Player {
             // A stream whose republish wait ran out ends here, so this player
             // starts with the next publisher rather than the old tail.
             if st.expire_wait(now, &cfg) {
-                st.take_waiters(&mut fire);
+                stream.take_news(&mut st, &mut fire);
             }
             st.wait_ms = st.wait_ms.max(wait_ms);
             st.players_total += 1;
@@ -301,6 +303,7 @@ impl Player {
                 link,
                 wait_notifier: None,
                 waiting: false,
+                seen_events: stream.events(),
                 seq,
                 prelude,
                 prelude_next: 0,
@@ -801,9 +804,42 @@ impl Player {
                     self.count(len);
                     return Ok(Src::Ring(seq, ts));
                 }
-                None => self.refill()?,
+                None => {
+                    if self.arm_at_edge() {
+                        return Err(Error::Again);
+                    }
+                    self.refill()?
+                }
             }
         }
+    }
+
+    /// A grouped player at the live edge of its segment arms into its
+    /// group without the stream lock, when nothing but the next tag can be
+    /// news for it: the segment still in the window and open, no change
+    /// but appended tags since the slow path last looked (`seen_events`),
+    /// no republish-wait deadline to keep. After arming it looks again for
+    /// the next tag and for a change (see [`GroupLink::arm`]): if either
+    /// came meanwhile it takes the slow path instead (the arming then costs
+    /// at most one spurious callback). Returns whether it armed.
+    fn arm_at_edge(&mut self) -> bool {
+        let Some(link) = &self.link else { return false };
+        if self.waiting || self.recheck_ms.is_some() {
+            return false;
+        }
+        let Some(seg) = self.live_segment() else {
+            return false;
+        };
+        if !seg.covers(self.seq) || self.stream.events() != self.seen_events {
+            return false;
+        }
+        link.arm(&self.notifier);
+        let news = seg.get(self.seq).is_some() || self.stream.events() != self.seen_events;
+        if news {
+            return false;
+        }
+        self.mirror();
+        true
     }
 
     /// Counts one tag handed out.
@@ -890,6 +926,7 @@ impl Player {
         fire: &mut Wakeups,
     ) -> Result<(), Error> {
         self.mirror();
+        self.seen_events = stream.events();
         let write_seq = st.ring.write_seq();
         let now = stream.now();
         // How long this player still waits for a republish, if it waits.
@@ -899,7 +936,7 @@ impl Player {
                 let waited = (st.wait_ms as u64).saturating_sub(remaining);
                 if remaining == 0 {
                     st.end_epoch(&stream.cfg);
-                    st.take_waiters(fire);
+                    stream.take_news(st, fire);
                 } else if waited >= self.wait_ms as u64 {
                     // This player asked for a shorter wait than the stream's.
                     return Err(self.end());

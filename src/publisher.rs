@@ -253,7 +253,7 @@ impl Drop for Publisher {
             if matches!(st.publisher, PubState::Active { id, .. } if id == self.id) {
                 st.publisher = PubState::Waiting { since_ms: now };
                 st.expire_wait(now, &stream.cfg);
-                st.take_waiters(&mut self.fire);
+                stream.take_news(&mut st, &mut self.fire);
             }
         }
         self.fire.fire();

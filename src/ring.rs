@@ -86,6 +86,13 @@ impl Segment {
         self.evicted.load(Ordering::Relaxed)
     }
 
+    /// Whether `seq` is one of this segment's slots (written or not).
+    #[inline]
+    pub fn covers(&self, seq: u64) -> bool {
+        seq.checked_sub(self.base)
+            .is_some_and(|i| i < self.slots.len() as u64)
+    }
+
     /// The tag at `seq`, if this segment covers `seq` and it was written.
     #[inline]
     pub fn get(&self, seq: u64) -> Option<&Entry> {

@@ -25,7 +25,7 @@ use crate::notify::{dequeue_all, Notifier};
 use crate::player::Player;
 use crate::publisher::Publisher;
 use crate::ring::{Entry, Ring, FLAG_VIDEO_FRAME};
-use crate::sync::{lock, Arc, AtomicUsize, Mutex, Ordering};
+use crate::sync::{lock, Arc, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::timestamp::Timeline;
 use bytes::Bytes;
 use std::any::Any;
@@ -532,6 +532,11 @@ pub struct Stream {
     pub(crate) state: Mutex<State>,
     userdata: Mutex<Option<Box<dyn Any + Send + Sync>>>,
     players: AtomicUsize,
+    /// Changes other than appended tags (unpublish, end, removal, a cut
+    /// publisher), counted under the state lock: a grouped player at the
+    /// live edge of a segment may arm without the lock only while this is
+    /// what it saw last under the lock.
+    events: AtomicU64,
 }
 
 impl Stream {
@@ -542,6 +547,7 @@ impl Stream {
             cfg,
             userdata: Mutex::new(None),
             players: AtomicUsize::new(0),
+            events: AtomicU64::new(0),
         }
     }
 
@@ -553,6 +559,19 @@ impl Stream {
     /// Players attached right now.
     pub fn player_count(&self) -> usize {
         self.players.load(Ordering::Relaxed)
+    }
+
+    /// A change other than appended tags: counts it, then takes the
+    /// waiters. Call under the state lock `st`.
+    pub(crate) fn take_news(&self, st: &mut State, out: &mut Wakeups) {
+        self.events.fetch_add(1, Ordering::Relaxed);
+        st.take_waiters(out);
+    }
+
+    /// The count of [`take_news`](Self::take_news) changes so far.
+    #[inline]
+    pub(crate) fn events(&self) -> u64 {
+        self.events.load(Ordering::Relaxed)
     }
 
     pub(crate) fn player_joined(&self) {
@@ -597,7 +616,7 @@ impl Stream {
             }
             st.closed = true;
             st.end_epoch(&self.cfg);
-            st.take_waiters(&mut fire);
+            self.take_news(&mut st, &mut fire);
         }
         fire.fire();
         log!(Info, "stream {}: closed", self.key);
@@ -639,7 +658,7 @@ impl Stream {
                 }
             }
             if cut_publisher || ended {
-                st.take_waiters(&mut fire);
+                self.take_news(&mut st, &mut fire);
             }
             let idle = !matches!(st.publisher, PubState::Active { .. }) && st.players.is_empty();
             match (idle, st.idle_since) {
@@ -799,7 +818,7 @@ pub fn publish(stream: &Arc<Stream>) -> Result<Publisher, Error> {
                 st.publisher = PubState::Waiting { since_ms: now };
             }
             if st.expire_wait(now, &stream.cfg) {
-                st.take_waiters(&mut fire);
+                stream.take_news(&mut st, &mut fire);
             }
             let id = st.next_publisher_id;
             st.next_publisher_id += 1;

@@ -14,10 +14,23 @@ use crate::sync::{current_thread, lock, Arc, Condvar, Mutex, Ordering, ThreadId}
 pub type WakeFn = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// One event loop's players. Cheap to clone: clones share one group. See
-/// the [module docs](super).
+/// the [module docs](super). When the last clone goes, the group closes
+/// (see [`close`](Self::close)): nothing could dispatch it any more.
 #[derive(Clone)]
 pub struct Group {
-    pub(crate) shared: Arc<Shared>,
+    handle: Arc<Handle>,
+}
+
+/// What the clones of a [`Group`] share; its links hold `Shared` only, so
+/// that the links queued in `Shared` never keep a group alive by a cycle.
+struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.close();
+    }
 }
 
 /// What a group's handles, its links and the threads waking it share.
@@ -50,18 +63,24 @@ impl Group {
     /// [`new`](Self::new) with a shared wake function.
     pub fn with_wake(wake: WakeFn) -> Group {
         Group {
-            shared: Arc::new(Shared {
-                state: Mutex::new(State {
-                    ready: Vec::new(),
-                    woken: false,
-                    wake: Some(wake),
-                    running: Vec::new(),
-                    blocked: 0,
-                    wakes: 0,
+            handle: Arc::new(Handle {
+                shared: Arc::new(Shared {
+                    state: Mutex::new(State {
+                        ready: Vec::new(),
+                        woken: false,
+                        wake: Some(wake),
+                        running: Vec::new(),
+                        blocked: 0,
+                        wakes: 0,
+                    }),
+                    cond: Condvar::new(),
                 }),
-                cond: Condvar::new(),
             }),
         }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.handle.shared
     }
 
     /// Runs, on the calling thread, the notify callback of every player of
@@ -70,8 +89,9 @@ impl Group {
     /// lock is held while the callbacks run: they may read, re-arm or
     /// release their players, and call `dispatch` again.
     pub fn dispatch(&self) -> usize {
+        let shared = self.shared();
         let ready = {
-            let mut st = lock(&self.shared.state);
+            let mut st = lock(&shared.state);
             st.woken = false;
             for link in &st.ready {
                 link.in_ready.store(false, Ordering::Relaxed);
@@ -91,8 +111,8 @@ impl Group {
             link.give_back(&mut armed);
         }
         // Keep the list's capacity for the next round.
-        let mut st = lock(&self.shared.state);
-        if st.ready.is_empty() {
+        let mut st = lock(&shared.state);
+        if st.ready.is_empty() && st.wake.is_some() {
             let mut ready = ready;
             ready.clear();
             st.ready = ready;
@@ -102,7 +122,7 @@ impl Group {
 
     /// How many times `wake` ran so far.
     pub fn wakes(&self) -> u64 {
-        lock(&self.shared.state).wakes
+        lock(&self.shared().state).wakes
     }
 
     /// Stops the wake-ups: when this returns, `wake` is not running on any
@@ -110,25 +130,36 @@ impl Group {
     /// not wait for that invocation). Players keep reading and `wait()`
     /// keeps working; their callbacks run only in [`dispatch`](Self::dispatch).
     pub fn close(&self) {
-        let me = current_thread();
-        let mut st = lock(&self.shared.state);
-        let old = st.wake.take();
-        while st.running.iter().any(|t| *t != me) {
-            st.blocked += 1;
-            st = self.shared.cond.wait(st).unwrap_or_else(|e| e.into_inner());
-            st.blocked -= 1;
-        }
-        drop(st);
-        drop(old);
+        self.shared().close();
     }
 
     /// Whether `a` and `b` are the same group.
     pub fn ptr_eq(a: &Group, b: &Group) -> bool {
-        Arc::ptr_eq(&a.shared, &b.shared)
+        Arc::ptr_eq(a.shared(), b.shared())
     }
 }
 
 impl Shared {
+    /// See [`Group::close`]. Also lets go of the links queued for a
+    /// dispatch that will not come.
+    fn close(&self) {
+        let me = current_thread();
+        let mut st = lock(&self.state);
+        let old = st.wake.take();
+        let ready = std::mem::take(&mut st.ready);
+        for link in &ready {
+            link.in_ready.store(false, Ordering::Relaxed);
+        }
+        while st.running.iter().any(|t| *t != me) {
+            st.blocked += 1;
+            st = self.cond.wait(st).unwrap_or_else(|e| e.into_inner());
+            st.blocked -= 1;
+        }
+        drop(st);
+        drop(ready);
+        drop(old);
+    }
+
     /// `link` has news: queue it for the next dispatch and, unless the group
     /// was woken since the last dispatch, run `wake`. Call with no livehub
     /// lock held.
@@ -136,6 +167,8 @@ impl Shared {
         let me = current_thread();
         let wake = {
             let mut st = lock(&self.state);
+            // Closed: nothing will dispatch, so nothing is queued.
+            let Some(wake) = st.wake.clone() else { return };
             if !link.in_ready.swap(true, Ordering::Relaxed) {
                 st.ready.push(link.clone());
             }
@@ -143,7 +176,6 @@ impl Shared {
                 return;
             }
             st.woken = true;
-            let Some(wake) = st.wake.clone() else { return };
             st.wakes += 1;
             st.running.push(me);
             wake

@@ -55,7 +55,7 @@ struct Armed {
 impl GroupLink {
     pub(crate) fn new(group: &Group) -> GroupLink {
         GroupLink {
-            group: group.shared.clone(),
+            group: group.shared().clone(),
             pending: AtomicBool::new(false),
             in_ready: AtomicBool::new(false),
             armed: Mutex::new(Armed::default()),
@@ -64,7 +64,7 @@ impl GroupLink {
 
     /// Whether this link belongs to `group`.
     pub(crate) fn is_of(&self, group: &Group) -> bool {
-        Arc::ptr_eq(&self.group, &group.shared)
+        Arc::ptr_eq(&self.group, group.shared())
     }
 
     /// Arms `n` (once: `Notifier::queued`) and marks the link pending, then
@@ -89,10 +89,10 @@ impl GroupLink {
         self.pending.load(Ordering::Relaxed) && self.pending.swap(false, Ordering::SeqCst)
     }
 
-    /// Hands the link to its group: queued for its next dispatch, and the
+    /// Hands `link` to its group: queued for its next dispatch, and the
     /// group woken unless it already was. No livehub lock may be held.
-    pub(crate) fn signal(self: &Arc<Self>) {
-        self.group.signal(self);
+    pub(crate) fn signal(link: &Arc<GroupLink>) {
+        link.group.signal(link);
     }
 
     /// A player leaves: if it is armed here its entry goes stale (skipped by

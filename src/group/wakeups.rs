@@ -32,7 +32,7 @@ impl Wakeups {
             n.fire();
         }
         for link in self.links.drain(..) {
-            link.signal();
+            GroupLink::signal(&link);
         }
     }
 
