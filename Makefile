@@ -39,11 +39,13 @@ HEADERS      := include/livehub.h include/livehub.hpp
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
         test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay
 
-# The HTTP-FLV server example and its load client: long-running programs,
+# The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
 # run by test-examples. They use Linux APIs (epoll, eventfd, accept4).
-SERVER_EXAMPLES := flv_relay flv_load
+SERVER_EXAMPLES := flv_relay flv_server_min flv_load
 SERVER_CFLAGS   := $(C_STRICT) -D_GNU_SOURCE
+RELAY_SRC       := $(sort $(wildcard c_examples/flv_relay/*.c))
+RELAY_HDR       := $(wildcard c_examples/flv_relay/*.h)
 E2E_SCRIPTS     := $(sort $(wildcard tests/e2e/[0-9]*.sh))
 # web/: the demo page and its npm packages (mpegts.js for the page,
 # playwright-core for the browser test), pinned by web/package-lock.json.
@@ -73,14 +75,23 @@ $(BUILD)/%: c_examples/%.cpp $(LIB_REL) $(HEADERS) | $(BUILD)
 	$(NICE) $(CXX) $(CXX_STRICT) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
 
 # flv_relay (release, and with ASan+UBSan against the debug library for
-# test-e2e) and flv_load (plain C: it does not use livehub).
+# test-e2e), flv_server_min, and flv_load (plain C: it does not use livehub).
 servers: lib
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES))
 
-$(BUILD)/flv_relay: c_examples/flv_relay.c $(LIB_REL) $(HEADERS) | $(BUILD)
+# flv_relay is one directory, c_examples/flv_relay/ (README.md there maps
+# its files), built by one compiler command over all its .c files.
+$(BUILD)/flv_relay: $(RELAY_SRC) $(RELAY_HDR) $(LIB_REL) $(HEADERS) | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $(INCLUDES) $(RELAY_SRC) $(LIB_REL) $(LDLIBS) -o $@
+
+$(ASAN_DIR)/flv_relay: $(RELAY_SRC) $(RELAY_HDR) $(LIB_DBG) $(HEADERS) | $(ASAN_DIR)
+	$(NICE) $(CC) $(SERVER_CFLAGS) $(SANITIZE) $(INCLUDES) $(RELAY_SRC) $(LIB_DBG) $(LDLIBS) -o $@
+
+# flv_server_min: the same job in one short file, single-threaded.
+$(BUILD)/flv_server_min: c_examples/flv_server_min.c $(LIB_REL) $(HEADERS) | $(BUILD)
 	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
 
-$(ASAN_DIR)/flv_relay: c_examples/flv_relay.c $(LIB_DBG) $(HEADERS) | $(ASAN_DIR)
+$(ASAN_DIR)/flv_server_min: c_examples/flv_server_min.c $(LIB_DBG) $(HEADERS) | $(ASAN_DIR)
 	$(NICE) $(CC) $(SERVER_CFLAGS) $(SANITIZE) $(INCLUDES) $< $(LIB_DBG) $(LDLIBS) -o $@
 
 $(BUILD)/flv_load: c_examples/flv_load.c | $(BUILD)
@@ -180,13 +191,14 @@ test-asan:
 	  CARGO_TARGET_DIR=target/asan ASAN_OPTIONS=detect_leaks=1 \
 	  $(NICE) $(CARGO) test --target $(HOST) --lib --tests
 
-# (g) flv_relay end to end (tests/e2e/*.sh, each bounded, loopback only, a
-# PASS or FAIL line each): ffmpeg publishers and players, the SRS #4143
-# scenario under ASan, headless Chromium on the demo page, 1,000 players.
+# (g) flv_relay and flv_server_min end to end (tests/e2e/*.sh, each bounded,
+# loopback only, a PASS or FAIL line each): ffmpeg publishers and players,
+# the SRS #4143 scenario under ASan, headless Chromium on the demo page,
+# 1,000 players, flv_server_min (under ASan) with ffmpeg.
 # Needs ffmpeg, curl, node, /usr/bin/chromium (.ci/run installs them).
 test-e2e: lib web-deps | $(ASAN_DIR)
 	$(NICE) $(CARGO) build
-	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES)) $(ASAN_DIR)/flv_relay
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES)) $(ASAN_DIR)/flv_relay $(ASAN_DIR)/flv_server_min
 	@pass=0; fail=0; failed=; for t in $(E2E_SCRIPTS); do \
 	  echo "== $$t"; \
 	  if bash $$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); failed="$$failed $$t"; fi; \

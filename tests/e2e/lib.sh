@@ -10,6 +10,8 @@ E2E_BUILD=${E2E_BUILD:-$E2E_ROOT/c_examples/build}
 RELAY_BIN=${RELAY_BIN:-$E2E_BUILD/flv_relay}
 RELAY_ASAN_BIN=${RELAY_ASAN_BIN:-$E2E_BUILD/asan/flv_relay}
 LOAD_BIN=${LOAD_BIN:-$E2E_BUILD/flv_load}
+MIN_BIN=${MIN_BIN:-$E2E_BUILD/flv_server_min}
+MIN_ASAN_BIN=${MIN_ASAN_BIN:-$E2E_BUILD/asan/flv_server_min}
 SAMPLE=$E2E_ROOT/tests/data/av.flv
 E2E_PIDS=()
 
@@ -100,15 +102,17 @@ wait_until() {
 
 # start_relay BINARY ARGS...: starts the relay on 127.0.0.1 port 0 and sets
 # RELAY_PID, HTTP_PORT, TCP_PORT (when --tcp-ingest 127.0.0.1:0 was given)
-# and BASE (http://127.0.0.1:PORT).
+# and BASE (http://127.0.0.1:PORT). The server's lines start with its
+# program name (flv_relay, flv_server_min), taken from BINARY.
 start_relay() {
   local bin=$1
   shift
+  SERVER_NAME=$(basename "$bin")
   spawn_child "$bin" --http 127.0.0.1:0 "$@" >"$E2E_OUT/relay.out" 2>"$E2E_OUT/relay.err"
   RELAY_PID=$LAST_PID
-  wait_until 60 grep -q '^flv_relay: ready' "$E2E_OUT/relay.out" || e2e_fail "the relay did not start"
-  HTTP_PORT=$(sed -n 's/^flv_relay: listening http 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$E2E_OUT/relay.out")
-  TCP_PORT=$(sed -n 's/^flv_relay: listening tcp-ingest 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$E2E_OUT/relay.out")
+  wait_until 60 grep -q "^$SERVER_NAME: ready" "$E2E_OUT/relay.out" || e2e_fail "the relay did not start"
+  HTTP_PORT=$(sed -n "s/^$SERVER_NAME: listening http 127\.0\.0\.1:\([0-9]*\)\$/\1/p" "$E2E_OUT/relay.out")
+  TCP_PORT=$(sed -n "s/^$SERVER_NAME: listening tcp-ingest 127\.0\.0\.1:\([0-9]*\)\$/\1/p" "$E2E_OUT/relay.out")
   BASE=http://127.0.0.1:$HTTP_PORT
   [ -n "$HTTP_PORT" ] || e2e_fail "no http port in the relay's output"
   e2e_log "relay pid $RELAY_PID on $BASE${TCP_PORT:+, tcp ingest on 127.0.0.1:$TCP_PORT}"
@@ -121,7 +125,7 @@ stop_relay() {
   local rc=0
   wait "$RELAY_PID" || rc=$?
   [ "$rc" -eq 0 ] || e2e_fail "the relay exited with status $rc after SIGTERM"
-  grep -q '^flv_relay: stopped' "$E2E_OUT/relay.out" || e2e_fail "the relay did not say it stopped"
+  grep -q "^$SERVER_NAME: stopped" "$E2E_OUT/relay.out" || e2e_fail "the relay did not say it stopped"
 }
 
 # stream_field KEY FIELD: a field of one stream in /api/streams (the JSON

@@ -1,0 +1,238 @@
+/*
+ * relay.h — what the files of flv_relay share: limits, the connection and
+ * loop types, the process-wide settings `g`, and each file's entry points
+ * (grouped by the file that defines them). Every type here is plain data
+ * owned by one thread, except the fields of `conn` and `loop` marked as
+ * guarded by loop->mu, which the notify callback touches from other
+ * threads. See README.md in this directory for the map of the files.
+ */
+#ifndef FLV_RELAY_H
+#define FLV_RELAY_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* accept4, eventfd, timerfd: also given as -D_GNU_SOURCE */
+#endif
+#include <limits.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "http.h"
+#include "livehub.h"
+
+/* ---- limits ---- */
+
+#define MAX_LOOPS          64
+/* iovecs per read_iov batch: writev() takes at most IOV_MAX (1024 on Linux) */
+#if defined(IOV_MAX) && IOV_MAX < 1024
+#define IOV_BATCH          IOV_MAX
+#else
+#define IOV_BATCH          1024
+#endif
+#define MERGE_MS_DEFAULT   350         /* --merge-ms */
+#define MERGE_MS_MAX       1000
+#define REQ_MAX            HTTP_HEAD_MAX   /* request head: larger gets 431 */
+#define READ_CHUNK         65536       /* ingest read size */
+#define READS_PER_TURN     16          /* ingest reads before yielding to others */
+#define BATCHES_PER_TURN   16          /* player batches before yielding */
+#define READY_PER_TURN     65536       /* ready-list entries per loop turn */
+#define ACCEPTS_PER_TURN   256
+#define TICK_MS            200         /* livehub_hub_tick() and timeouts */
+#define REQUEST_TIMEOUT_MS 10000       /* to send a complete request head */
+#define INGEST_IDLE_MS     60000       /* a publisher socket silent this long */
+#define WRITE_STALL_MS     40000       /* a client that takes no byte this long */
+#define LINGER_MS          2000        /* after a response, for the client's EOF */
+#define MAX_STATIC_BYTES   (16u << 20)
+#define MAX_KEY            HTTP_KEY_MAX
+#define MAX_CONSECUTIVE_FLV_ERRORS 64
+#define DEMO_KEY           "live/demo"
+#define TCP_DEFAULT_KEY    "live/tcp"
+
+/* ---- types ---- */
+
+/* What an epoll event's data.ptr points at: the first member of each. */
+enum src_kind { SRC_CONN, SRC_WAKE, SRC_TIMER, SRC_LISTEN_HTTP, SRC_LISTEN_TCP };
+typedef struct { int kind; } evsrc;
+
+enum conn_state {
+    ST_REQUEST,   /* reading the HTTP request head */
+    ST_TCP_KEY,   /* raw TCP ingest: the optional "KEY app/stream\n" line */
+    ST_INGEST,    /* a publisher: body bytes go to livehub_publisher_push_flv */
+    ST_PLAY,      /* a player: response head with the first data, then FLV */
+    ST_RESPOND,   /* sending a complete response from `out` */
+    ST_LINGER     /* response sent and write side shut: await the client's EOF */
+};
+
+enum body_mode { BODY_UNTIL_CLOSE, BODY_LENGTH, BODY_CHUNKED };
+
+typedef struct loop loop;
+typedef struct conn conn;
+
+struct conn {
+    evsrc src;                   /* SRC_CONN; must stay first */
+    loop *loop;                  /* the owner; never changes */
+
+    /* Ready-list and flush-list links and flags: the only fields other
+     * threads touch, and only under loop->mu (see on_player_notify). */
+    conn *rnext, *rprev;
+    int in_ready;
+    conn *fnext, *fprev;         /* the loop's flush list (--merge-ms > 0) */
+    int in_flush;
+    int prompt;                  /* a player before its first bytes: its
+                                    notify wakes the loop at once */
+
+    /* Everything below belongs to the owner loop's thread. */
+    conn *next, *prev;           /* the loop's list of connections */
+    int dead;                    /* closed; freed at the end of the loop turn */
+    int fd;
+    int state;
+    uint64_t since_ms;           /* state entered, or last progress */
+    char peer[64];
+    char key[MAX_KEY + 1];
+
+    char *req;                   /* request head (ST_REQUEST), REQ_MAX bytes */
+    size_t req_len;
+
+    char *out;                   /* a response, or a player's response head */
+    size_t out_len, out_off;
+
+    /* Player. `player` is ours until livehub_player_release(). A batch is
+     * read into the loop's iovec array and written at once; if the socket
+     * takes only part of it, `rest[rest_i..rest_n)` (allocated then, freed
+     * once written) keeps what is left: it points into livehub's memory,
+     * valid until our next call on this player, so we make no such call
+     * before the batch is fully written. */
+    livehub_player *player;
+    int head_sent;
+    int armed;                   /* the last read returned LIVEHUB_AGAIN */
+    uint64_t deadline_ms;        /* --wait-ms: 404 if nothing came by then */
+    livehub_iovec *rest;
+    size_t rest_n, rest_i;
+    uint64_t bytes_out;
+
+    /* Publisher. `pub` is ours until livehub_publisher_release(), which is
+     * the unpublish. */
+    livehub_publisher *pub;
+    int http_ingest;             /* respond at the end of the body */
+    int body_mode;
+    uint64_t body_left;          /* BODY_LENGTH */
+    http_chunked chunked;        /* BODY_CHUNKED */
+    uint8_t sig[4];              /* the first bytes, checked for "FLV\x01" */
+    size_t sig_have;
+    uint64_t bytes_in;
+    uint32_t flv_errors, flv_errors_in_row;
+    char keyline[MAX_KEY + 8];   /* ST_TCP_KEY */
+    size_t keyline_len;
+};
+
+typedef struct {
+    int fd;
+    int tcp_ingest;
+    char peer[64];
+} handoff;
+
+struct loop {
+    int id;
+    pthread_t thread;
+    int epfd, wakefd, timerfd;
+    evsrc src_wake, src_timer, src_http, src_tcp;
+
+    /* Shared with other threads, guarded by mu. */
+    pthread_mutex_t mu;
+    conn *ready_head, *ready_tail;
+    conn *flush_head, *flush_tail;   /* players to write at the next timer firing */
+    size_t flush_len;
+    handoff *inbox;
+    size_t inbox_len, inbox_cap;
+    int stop;
+
+    /* Owned by the loop's thread. */
+    int quit;
+    conn *conns;
+    size_t nconns;
+    conn *dead;                  /* closed this turn: an epoll batch may still name them */
+    int accept_paused;
+    uint64_t next_tick_ms;       /* the tick work's own cadence (TICK_MS) */
+    livehub_iovec *iov;          /* IOV_BATCH entries: the batch being written */
+    uint8_t *rbuf;
+    char *json;
+    size_t json_cap;
+};
+
+/* Process-wide settings and handles, written by main before the loops
+ * start and read-only afterwards (except `rr`, loop 0's). */
+struct relay_globals {
+    livehub_hub *hub;            /* main's reference: released last */
+    int nloops;
+    loop *loops[MAX_LOOPS];
+    int http_fd, tcp_fd;         /* listeners, polled by loop 0 */
+    unsigned rr;                 /* round-robin cursor (loop 0 only) */
+    uint32_t wait_ms;
+    uint32_t merge_ms;           /* --merge-ms; 0: write as soon as data is there */
+    char web_dir[PATH_MAX];
+};
+extern struct relay_globals g;
+extern int g_verbose;
+
+/* ---- log.c: clock, logging, allocation ---- */
+uint64_t now_ms(void);
+void say(const char *fmt, ...);
+void die(const char *fmt, ...);
+void *xcalloc(size_t n, size_t size);
+void on_livehub_log(void *userdata, uint32_t level, const char *message);
+
+/* ---- loop.c: event loops, wake-ups, timers ---- */
+loop *loop_new(int id);
+void loop_free(loop *l);
+void *loop_main(void *arg);
+void loop_wake(loop *l);
+void loop_stop(loop *l);
+void ready_push(conn *c);
+void flush_push(conn *c);
+void ready_remove(conn *c);
+void on_player_notify(void *userdata);
+void player_joined(conn *c);
+
+/* ---- listen.c: listeners, accept, hand-off to loops ---- */
+int listen_on(const char *spec, const char *what);
+void set_listening(loop *l, int on);
+void on_accept(loop *l, int lfd, int tcp_ingest);
+
+/* ---- conn.c: connection life, responses ---- */
+conn *conn_new(loop *l, int fd, int tcp_ingest, const char *peer);
+void conn_release_handles(conn *c);
+void conn_close(conn *c);
+void free_dead(loop *l);
+int drain_input(conn *c);
+void linger_start(conn *c);
+void respond_flush(conn *c);
+void respond(conn *c, int status, const char *reason, const char *ctype,
+             const char *body, size_t body_len, int head_only, const char *extra);
+void respond_text(conn *c, int status, const char *reason, const char *text, int head_only);
+void respond_head(conn *c, const char *head, size_t len);
+void conn_event(conn *c, uint32_t ev);
+void conn_service(conn *c);
+
+/* ---- request.c: reading and routing HTTP requests ---- */
+void request_read(conn *c);
+
+/* ---- play.c: players ---- */
+void start_play(conn *c, int head_only);
+void play_pump(conn *c, int may_read);
+
+/* ---- publish.c: publishers (HTTP body, raw TCP) ---- */
+void start_http_publish(conn *c, const http_request *rq, size_t head_len);
+void ingest_read(conn *c);
+
+/* ---- static.c: the demo page and its script, stats JSON ---- */
+void find_web_dir(void);
+void serve_file(conn *c, const char *rel, const char *ctype, int head_only);
+void serve_stats(conn *c, int head_only);
+
+/* ---- demo.c: the --demo publisher thread ---- */
+typedef struct demo demo;
+demo *demo_start(const char *path, livehub_hub *hub);
+void demo_stop(demo *d);
+
+#endif
