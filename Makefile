@@ -31,7 +31,7 @@ LDLIBS     := -lpthread -ldl -lm
 SANITIZE   := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99
+C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 groups
 CXX_EXAMPLES := cpp_basic header_cpp17
 EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES)
 HEADERS      := include/livehub.h include/livehub.hpp

@@ -256,8 +256,6 @@
  */
 #define LIVEHUB_LOG_DEBUG 4
 
-typedef struct Option_livehub_group_wake_fn Option_livehub_group_wake_fn;
-
 /**
  * A group of players served by one event-loop thread, from
  * `livehub_group_new()`: its players arm into it, a change of any of
@@ -339,6 +337,17 @@ typedef struct livehub_stream livehub_stream;
  * (`livehub_result_str()` describes them as "unknown result").
  */
 typedef uint32_t livehub_result;
+
+/**
+ * A group's wake-up: `wake(userdata)` tells the loop to call
+ * `livehub_group_dispatch()`. It runs on the thread that changed a stream
+ * (a push, a release, `livehub_hub_tick()`, `livehub_hub_remove()`, …)
+ * after livehub released its locks, at most once between two dispatches.
+ * It should only signal the loop (write an eventfd, post an event); it
+ * must not call `livehub_group_release()` on its own group from another
+ * thread's wake, nor `livehub_player_wait()`.
+ */
+typedef void (*livehub_group_wake_fn)(void *userdata);
 
 /**
  * Policies and bounds of a hub, read by `livehub_hub_new()`.
@@ -720,7 +729,7 @@ const char *livehub_version(void);
  * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `group_out` is NULL;
  * LIVEHUB_ERR_PANIC.
  */
-livehub_result livehub_group_new(Option_livehub_group_wake_fn wake,
+livehub_result livehub_group_new(livehub_group_wake_fn wake,
                                  void *userdata,
                                  livehub_group **group_out);
 

@@ -830,7 +830,10 @@ impl Player {
         let Some(seg) = self.live_segment() else {
             return false;
         };
-        if !seg.covers(self.seq) || self.stream.events() != self.seen_events {
+        // A segment sealed before the last slow path is not a change since
+        // then: look at the segment itself. One sealed later comes with a
+        // change (`Stream::take_news`), which the look after arming sees.
+        if !seg.covers(self.seq) || seg.is_sealed() || self.stream.events() != self.seen_events {
             return false;
         }
         link.arm(&self.notifier);

@@ -69,6 +69,9 @@ pub(crate) struct Segment {
     /// Dropped from the stream's window: a player still holding it has
     /// fallen behind and must skip forward rather than read stale tags.
     evicted: AtomicBool,
+    /// No more slots will be filled (mirrors `Meta::sealed`, for readers
+    /// that look without the stream lock).
+    sealed: AtomicBool,
 }
 
 impl Segment {
@@ -77,7 +80,15 @@ impl Segment {
             base,
             slots: (0..SEGMENT_LEN).map(|_| OnceLock::new()).collect(),
             evicted: AtomicBool::new(false),
+            sealed: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the epoch that filled this segment ended: its empty slots
+    /// stay empty.
+    #[inline]
+    pub fn is_sealed(&self) -> bool {
+        self.sealed.load(Ordering::Relaxed)
     }
 
     /// Whether the stream dropped this segment from its window.
@@ -187,8 +198,9 @@ impl Ring {
 
     /// Ends the current segment: later tags start a new one.
     pub fn seal(&mut self) {
-        if let Some((_, m)) = self.segments.back_mut() {
+        if let Some((seg, m)) = self.segments.back_mut() {
             m.sealed = true;
+            seg.sealed.store(true, Ordering::Relaxed);
         }
     }
 

@@ -41,11 +41,11 @@ impl Castable for livehub_group {
 /// It should only signal the loop (write an eventfd, post an event); it
 /// must not call `livehub_group_release()` on its own group from another
 /// thread's wake, nor `livehub_player_wait()`.
-pub type livehub_group_wake_fn = unsafe extern "C" fn(userdata: *mut c_void);
+pub type livehub_group_wake_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
 
 /// The C wake function and its userdata.
 struct CWake {
-    wake: livehub_group_wake_fn,
+    wake: unsafe extern "C" fn(userdata: *mut c_void),
     userdata: *mut c_void,
 }
 
@@ -84,7 +84,7 @@ impl CWake {
 /// LIVEHUB_ERR_PANIC.
 #[no_mangle]
 pub extern "C" fn livehub_group_new(
-    wake: Option<livehub_group_wake_fn>,
+    wake: livehub_group_wake_fn,
     userdata: *mut c_void,
     group_out: *mut *mut livehub_group,
 ) -> livehub_result {

@@ -266,3 +266,57 @@ fn many_grouped_players_on_four_groups_cost_a_push_four_wakes() {
     let fired: usize = groups.iter().map(|(g, _)| g.dispatch()).sum();
     assert_eq!(fired, 100_000);
 }
+
+/// The players fall far behind a publisher that pushes everything and
+/// leaves: they read segment after segment, the last one sealed before
+/// they get there, and must see the end there rather than arm.
+#[test]
+fn a_loop_thread_follows_a_fast_publisher() {
+    use std::sync::mpsc;
+    let hub = Hub::new(Config {
+        republish_wait_ms: 0,
+        ..Default::default()
+    });
+    let s = hub.stream("g/loop").unwrap();
+    let (tx, rx) = mpsc::channel::<()>();
+    let tx = Mutex::new(tx);
+    let g = Group::new(move || {
+        let _ = tx.lock().unwrap().send(());
+    });
+    type Slot = Arc<Mutex<Option<(Player, u64)>>>;
+    let slots: Vec<Slot> = (0..100).map(|_| Arc::new(Mutex::new(None))).collect();
+    let done = Arc::new(AtomicUsize::new(0));
+    for slot in &slots {
+        let mut p = grouped(&s, &g);
+        let (sl, d) = (slot.clone(), done.clone());
+        p.notifier().set_callback(Some(Arc::new(move || {
+            let mut guard = sl.lock().unwrap();
+            let Some((p, n)) = guard.as_mut() else { return };
+            loop {
+                match p.read() {
+                    Ok(_) => *n += 1,
+                    Err(Error::Again) => return,
+                    Err(Error::Eof) => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            assert_eq!(*n, 2000);
+            *guard = None;
+            d.fetch_add(1, Ordering::SeqCst);
+        })));
+        assert_eq!(p.read().err(), Some(Error::Again));
+        *slot.lock().unwrap() = Some((p, 0));
+    }
+    let mut publisher = s.publish().unwrap();
+    let t = std::thread::spawn(move || {
+        for i in 0..2000u32 {
+            publisher.push_tag(8, i, &aac(i as u8)).unwrap();
+        }
+    });
+    while done.load(Ordering::SeqCst) < 100 {
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("every change woken, the end included");
+        g.dispatch();
+    }
+    t.join().unwrap();
+}
