@@ -206,9 +206,11 @@ test-e2e: lib web-deps | $(ASAN_DIR)
 	[ $$fail -eq 0 ] || echo "e2e: failed:$$failed"; \
 	echo "e2e: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
-# Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players).
+# Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players),
+# then the C-ABI wake-up benchmark (armed players in groups, 1..100,000).
 bench:
 	$(NICE) $(CARGO) bench --bench fanout
+	$(NICE) $(CARGO) bench --bench cabi
 
 # The HTTP-FLV relay under 100, 500, 1,000 and 2,000 loopback players of one
 # ~530 kbit/s stream, with --merge-ms 0 and the default 350: its CPU, RSS and
