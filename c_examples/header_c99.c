@@ -40,6 +40,7 @@ STATIC_CHECK(err_too_large, LIVEHUB_ERR_TOO_LARGE == 10);
 STATIC_CHECK(err_buffer, LIVEHUB_ERR_BUFFER == 11);
 STATIC_CHECK(err_expired, LIVEHUB_ERR_EXPIRED == 12);
 STATIC_CHECK(err_panic, LIVEHUB_ERR_PANIC == 13);
+STATIC_CHECK(err_flv_rejected, LIVEHUB_ERR_FLV_REJECTED == 14);
 STATIC_CHECK(result_width, sizeof(livehub_result) == 4 && (livehub_result)-1 > 0);
 
 /* FLV tag types and tag flags. */
@@ -163,6 +164,9 @@ static livehub_result (*const p_player_read_iov)(livehub_player *, livehub_iovec
     livehub_player_read_iov;
 static livehub_result (*const p_player_wait)(livehub_player *, uint32_t) = livehub_player_wait;
 static livehub_result (*const p_player_set_notify)(livehub_player *, notify_fn, void *) = livehub_player_set_notify;
+static livehub_result (*const p_player_set_notify_with_release)(livehub_player *, livehub_notify_fn, void *,
+                                                                 livehub_release_fn) =
+    livehub_player_set_notify_with_release;
 static void (*const p_player_release)(livehub_player *) = livehub_player_release;
 
 static livehub_result (*const p_hub_stats_json)(livehub_hub *, char *, size_t, size_t *) = livehub_hub_stats_json;
@@ -189,7 +193,7 @@ int main(void)
         (const void *)&p_publisher_release, (const void *)&p_player_read, (const void *)&p_player_read_batch,
         (const void *)&p_player_read_flv,
         (const void *)&p_player_read_iov, (const void *)&p_player_wait, (const void *)&p_player_set_notify,
-        (const void *)&p_player_release, (const void *)&p_hub_stats_json, (const void *)&p_stream_get_stats,
+        (const void *)&p_player_set_notify_with_release, (const void *)&p_player_release, (const void *)&p_hub_stats_json, (const void *)&p_stream_get_stats,
         (const void *)&p_player_get_stats, (const void *)&p_set_log_callback,
     };
     for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)

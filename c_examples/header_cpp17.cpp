@@ -24,6 +24,7 @@ static_assert(LIVEHUB_OK == 0 && LIVEHUB_AGAIN == 1 && LIVEHUB_EOF == 2 && LIVEH
 static_assert(LIVEHUB_ERR_NULL == 4 && LIVEHUB_ERR_INVALID_ARG == 5 && LIVEHUB_ERR_BUSY == 6, "codes");
 static_assert(LIVEHUB_ERR_NOT_FOUND == 7 && LIVEHUB_ERR_CLOSED == 8 && LIVEHUB_ERR_FLV == 9, "codes");
 static_assert(LIVEHUB_ERR_TOO_LARGE == 10 && LIVEHUB_ERR_BUFFER == 11 && LIVEHUB_ERR_EXPIRED == 12, "codes");
+static_assert(LIVEHUB_ERR_FLV_REJECTED == 14, "codes");
 static_assert(LIVEHUB_ERR_PANIC == 13, "codes");
 static_assert(LIVEHUB_TAG_AUDIO == 8 && LIVEHUB_TAG_VIDEO == 9 && LIVEHUB_TAG_SCRIPT == 18, "tag types");
 static_assert(LIVEHUB_TAG_FLAG_KEYFRAME == 1 && LIVEHUB_TAG_FLAG_SEQUENCE_HEADER == 2 &&
@@ -88,6 +89,8 @@ SIG(livehub_player_read_batch, livehub_result (*)(livehub_player *, livehub_tag 
 SIG(livehub_player_read_iov, livehub_result (*)(livehub_player *, livehub_iovec *, size_t, size_t *));
 SIG(livehub_player_wait, livehub_result (*)(livehub_player *, uint32_t));
 SIG(livehub_player_set_notify, livehub_result (*)(livehub_player *, void (*)(void *), void *));
+SIG(livehub_player_set_notify_with_release,
+    livehub_result (*)(livehub_player *, livehub_notify_fn, void *, livehub_release_fn));
 SIG(livehub_player_release, void (*)(livehub_player *));
 SIG(livehub_hub_stats_json, livehub_result (*)(livehub_hub *, char *, size_t, size_t *));
 SIG(livehub_stream_get_stats, livehub_result (*)(const livehub_stream *, livehub_stream_stats *));

@@ -24,6 +24,11 @@
  * flag that is set right after that call returns; the callback fails the test
  * if it ever sees the flag set, and the context is freed right after, so a
  * late callback is also a use-after-free that AddressSanitizer reports.
+ * Half the rounds register with livehub_player_set_notify_with_release()
+ * instead and let livehub free the context: the release function must run
+ * exactly once per registration (when it is cleared or the player released)
+ * and never while the callback runs; a late callback would again read freed
+ * memory.
  *
  * Usage: notify_reentrant [rounds per player]      (default 1000)
  */
@@ -345,6 +350,18 @@ static void racing_notify(void *userdata)
     atomic_add(&c->exited, 1);
 }
 
+static long releases_expected = 0, releases_done = 0;
+
+/* The release function of a registration: frees the context livehub held. */
+static void racing_release(void *userdata)
+{
+    race_ctx *c = userdata;
+    if (atomic_get(&c->calls) != atomic_get(&c->exited))
+        FAIL("release ran while the callback was running");
+    atomic_add(&releases_done, 1);
+    free(c);
+}
+
 typedef struct {
     livehub_stream *stream;    /* owned: this thread's own reference */
     int index;
@@ -400,7 +417,15 @@ static void *race_player_thread(void *arg)
         livehub_player *pl = kept;
         if (by_release) must(livehub_stream_play(rp->stream, NULL, &pl), "stream_play");
 
-        must(livehub_player_set_notify(pl, racing_notify, c), "set_notify");
+        int with_release = (xorshift(&seed) % 2) == 0;
+        if (with_release) {
+            /* From here on livehub owns c: racing_release frees it. */
+            must(livehub_player_set_notify_with_release(pl, racing_notify, c, racing_release),
+                 "set_notify_with_release");
+            atomic_add(&releases_expected, 1);
+        } else {
+            must(livehub_player_set_notify(pl, racing_notify, c), "set_notify");
+        }
         if (drain(pl)) rp->armed++;
         /* The publisher fires meanwhile: clear at once, a little later, or
          * after a sleep, so that the clear lands before, during and after
@@ -411,13 +436,14 @@ static void *race_player_thread(void *arg)
         default: sleep_us(xorshift(&seed) % 100u); break;
         }
 
-        long running = atomic_get(&c->calls) - atomic_get(&c->exited);   /* in flight now */
+        long running = with_release ? 0 : atomic_get(&c->calls) - atomic_get(&c->exited);
         if (by_release) {
             livehub_player_release(pl);          /* races with the callback */
         } else {
             livehub_result r = livehub_player_set_notify(pl, NULL, NULL);   /* races too */
             EXPECT(r == LIVEHUB_OK, "set_notify(NULL) returned %s", livehub_result_str(r));
         }
+        if (with_release) continue;    /* c is livehub's (maybe freed already) */
         atomic_set(&c->cleared, 1);
         if (running > 0) rp->cleared_in_flight++;
 
@@ -464,9 +490,14 @@ static void part2_races(long rounds)
 
     livehub_stream_release(stream);
     livehub_hub_release(hub);
+    EXPECT(atomic_get(&releases_done) == atomic_get(&releases_expected),
+           "%ld registrations with a release function, %ld releases", atomic_get(&releases_expected),
+           atomic_get(&releases_done));
     printf("notify_reentrant: part 2: %d players x %ld rounds, %ld armed, %ld callbacks, "
-           "%ld clears/releases while a callback ran, %ld late callbacks\n",
-           PLAYERS, rounds, armed, atomic_get(&total_race_calls), in_flight, atomic_get(&late_calls));
+           "%ld clears/releases while a callback ran, %ld late callbacks, "
+           "%ld/%ld registrations released once\n",
+           PLAYERS, rounds, armed, atomic_get(&total_race_calls), in_flight, atomic_get(&late_calls),
+           atomic_get(&releases_done), atomic_get(&releases_expected));
 }
 
 int main(int argc, char **argv)

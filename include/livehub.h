@@ -110,7 +110,10 @@
 #define LIVEHUB_ERR_CLOSED 8
 
 /**
- * Malformed FLV data; the stream and its players carry on.
+ * Malformed FLV data; the stream and its players carry on. From
+ * `livehub_publisher_push_flv()` it means only that one tag was dropped
+ * (counted in `livehub_publisher_stats.tags_skipped`) and the rest of the
+ * chunk was stored: carry on.
  */
 #define LIVEHUB_ERR_FLV 9
 
@@ -134,6 +137,14 @@
  * effect or only part of it. Please report it.
  */
 #define LIVEHUB_ERR_PANIC 13
+
+/**
+ * `livehub_publisher_push_flv()`: the FLV byte stream is rejected for good
+ * (bad signature, version or header size, or a tag over `max_tag_size`);
+ * every later `push_flv` on this publisher returns it: close the
+ * connection. The stream and its players carry on.
+ */
+#define LIVEHUB_ERR_FLV_REJECTED 14
 
 /**
  * FLV tag type: audio.
@@ -647,6 +658,18 @@ typedef struct livehub_iovec {
      */
     size_t iov_len;
 } livehub_iovec;
+
+/**
+ * A notify callback: called with its userdata when a player has
+ * something to read again (see `livehub_player_set_notify()`).
+ */
+typedef void (*livehub_notify_fn)(void *userdata);
+
+/**
+ * Releases a notify registration's userdata (see
+ * `livehub_player_set_notify_with_release()`).
+ */
+typedef void (*livehub_release_fn)(void *userdata);
 
 /**
  * A snapshot of a player, filled by `livehub_player_get_stats()`. Set
@@ -1307,6 +1330,39 @@ livehub_result livehub_player_set_notify(livehub_player *pl,
                                          void *userdata);
 
 /**
+ * `livehub_player_set_notify()`, with a function that releases
+ * `userdata`: livehub calls `release(userdata)` exactly once, when this
+ * registration is replaced (by another `set_notify` call of either kind)
+ * or cleared, or when the player is released — after any invocation of
+ * `notify` with this registration has returned, never while one runs.
+ * It runs on the thread that replaced, cleared or released, or, when
+ * that happens from inside the callback, on the callback's thread right
+ * after the callback returns. So a server can hand its connection object
+ * (a reference count, a C++ `shared_ptr`) to livehub and stop tracking
+ * callback lifetimes by hand.
+ *
+ * Everything `livehub_player_set_notify()` says about when `notify` is
+ * called holds. With `notify` NULL this clears the registration (the
+ * previous one's `release` runs) and registers nothing: `userdata` and
+ * `release` are ignored. `release` may be NULL (then this is
+ * `livehub_player_set_notify()`).
+ *
+ * Ownership: `pl` is borrowed; on LIVEHUB_OK with `notify` non-NULL,
+ * livehub holds `userdata` until it calls `release(userdata)`. On
+ * failure nothing is registered and `release` is not called.
+ *
+ * Threads: as `livehub_player_set_notify()`; `release` may be called on
+ * any thread that calls into livehub (see above), never concurrently
+ * with `notify` for the same registration.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `pl` is NULL; LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_player_set_notify_with_release(livehub_player *pl,
+                                                      livehub_notify_fn notify,
+                                                      void *userdata,
+                                                      livehub_release_fn release);
+
+/**
  * Detaches and frees the player; NULL does nothing. After it returns the
  * player's notify callback is not running on another thread and is never
  * called again. Releasing the last player of a removed stream may free
@@ -1314,6 +1370,10 @@ livehub_result livehub_player_set_notify(livehub_player *pl,
  *
  * Ownership: consumes `pl`: do not use it, nor tag views or iovecs it
  * returned, again.
+ *
+ * A registration made with `livehub_player_set_notify_with_release()` is
+ * released here (its `release` runs on this thread, or — when called from
+ * inside the callback — right after the callback returns).
  *
  * Threads: the player's owner, possibly while the callback runs on another
  * thread (this waits for it to finish), or the callback itself when no

@@ -23,7 +23,8 @@ pub enum Error {
     NotFound,
     /// The stream was removed, or this publisher was unpublished.
     Closed,
-    /// Malformed FLV data.
+    /// Malformed FLV data: from `push_flv`, one tag was dropped and the
+    /// rest of the chunk stored (carry on).
     Flv,
     /// A tag larger than `max_tag_size`.
     TooLarge,
@@ -31,6 +32,10 @@ pub enum Error {
     Buffer,
     /// The player stopped reading for longer than `player_idle_timeout_ms`.
     Expired,
+    /// `push_flv`: the FLV byte stream is rejected for good (bad
+    /// signature, version or header size, or a tag over `max_tag_size`);
+    /// every later `push_flv` of that publisher returns it.
+    FlvRejected,
 }
 
 impl Error {
@@ -48,6 +53,7 @@ impl Error {
             Error::TooLarge => "tag larger than max_tag_size",
             Error::Buffer => "buffer too small",
             Error::Expired => "player expired after not reading",
+            Error::FlvRejected => "FLV byte stream rejected",
         }
     }
 }

@@ -4,12 +4,12 @@
 //! use livehub::{Hub, Error};
 //! let hub = Hub::new(Default::default());
 //! let a = hub.stream("live/a").unwrap();                    // get or create
-//! assert!(std::sync::Arc::ptr_eq(&a, &hub.find("live/a").unwrap()));
+//! assert!(livehub::Stream::ptr_eq(&a, &hub.find("live/a").unwrap()));
 //! hub.remove("live/a").unwrap();                            // unmount: a is closed, not freed
 //! assert_eq!(a.publish().err(), Some(Error::Closed));
 //! assert_eq!(hub.find("live/a").err(), Some(Error::NotFound));
 //! let fresh = hub.stream("live/a").unwrap();                // a new, independent stream
-//! assert!(!std::sync::Arc::ptr_eq(&a, &fresh));
+//! assert!(!livehub::Stream::ptr_eq(&a, &fresh));
 //! ```
 
 use crate::config::{Config, MAX_KEY_LEN};
@@ -19,12 +19,19 @@ use crate::stream::Stream;
 use crate::sync::{lock, Arc, Mutex};
 use std::collections::HashMap;
 
-/// A registry of streams. Dropping the hub closes every stream still in it
-/// (publishers get [`Error::Closed`], players end after what was
-/// published); the streams themselves live on while handles to them do.
+/// A registry of streams: a cheap, clonable handle. Dropping the last
+/// handle closes every stream still in it (publishers get
+/// [`Error::Closed`], players end after what was published); the streams
+/// themselves live on while handles to them do.
+#[derive(Clone)]
 pub struct Hub {
+    shared: Arc<Shared>,
+}
+
+/// What every handle of one hub shares.
+pub(crate) struct Shared {
     cfg: std::sync::Arc<Config>,
-    streams: Mutex<HashMap<String, Arc<Stream>>>,
+    streams: Mutex<HashMap<String, Stream>>,
 }
 
 fn check_key(key: &str) -> Result<(), Error> {
@@ -39,26 +46,48 @@ impl Hub {
     /// A hub with these policies.
     pub fn new(cfg: Config) -> Hub {
         Hub {
-            cfg: std::sync::Arc::new(cfg),
-            streams: Mutex::new(HashMap::new()),
+            shared: Arc::new(Shared {
+                cfg: std::sync::Arc::new(cfg),
+                streams: Mutex::new(HashMap::new()),
+            }),
         }
+    }
+
+    /// The shared value behind this handle (the C handle's pointee).
+    #[cfg(not(loom))]
+    pub(crate) fn into_shared(self) -> Arc<Shared> {
+        self.shared
+    }
+
+    /// A handle to a shared value (from a C handle).
+    #[cfg(not(loom))]
+    pub(crate) fn from_shared(shared: Arc<Shared>) -> Hub {
+        Hub { shared }
     }
 
     /// The hub's configuration.
     pub fn config(&self) -> &Config {
-        &self.cfg
+        &self.shared.cfg
+    }
+
+    fn streams(&self) -> crate::sync::MutexGuard<'_, HashMap<String, Stream>> {
+        lock(&self.shared.streams)
+    }
+
+    fn snapshot(&self) -> Vec<Stream> {
+        self.streams().values().cloned().collect()
     }
 
     /// The stream under `key`, created if there is none.
     /// Errors: [`Error::InvalidArg`] for an empty key or one over
     /// [`MAX_KEY_LEN`] bytes.
-    pub fn stream(&self, key: &str) -> Result<Arc<Stream>, Error> {
+    pub fn stream(&self, key: &str) -> Result<Stream, Error> {
         check_key(key)?;
-        let mut map = lock(&self.streams);
+        let mut map = self.streams();
         if let Some(s) = map.get(key) {
             return Ok(s.clone());
         }
-        let s = Arc::new(Stream::new(key.to_owned(), self.cfg.clone()));
+        let s = Stream::new(key.to_owned(), self.shared.cfg.clone());
         map.insert(key.to_owned(), s.clone());
         drop(map);
         log!(Info, "stream {key}: created");
@@ -67,9 +96,9 @@ impl Hub {
 
     /// The stream under `key`. Errors: [`Error::NotFound`],
     /// [`Error::InvalidArg`] as for [`stream`](Self::stream).
-    pub fn find(&self, key: &str) -> Result<Arc<Stream>, Error> {
+    pub fn find(&self, key: &str) -> Result<Stream, Error> {
         check_key(key)?;
-        lock(&self.streams).get(key).cloned().ok_or(Error::NotFound)
+        self.streams().get(key).cloned().ok_or(Error::NotFound)
     }
 
     /// Unmounts `key` and closes its stream: the publisher gets
@@ -78,7 +107,7 @@ impl Hub {
     /// Errors: [`Error::NotFound`], [`Error::InvalidArg`].
     pub fn remove(&self, key: &str) -> Result<(), Error> {
         check_key(key)?;
-        let removed = lock(&self.streams).remove(key);
+        let removed = self.streams().remove(key);
         match removed {
             Some(s) => {
                 s.close();
@@ -95,14 +124,13 @@ impl Hub {
     /// userdata drop of a reaped stream nobody else holds — run on this
     /// thread.
     pub fn tick(&self) {
-        let now = self.cfg.clock.now_ms();
-        let streams: Vec<Arc<Stream>> = lock(&self.streams).values().cloned().collect();
-        for s in streams {
+        let now = self.shared.cfg.clock.now_ms();
+        for s in self.snapshot() {
             if s.tick(now) {
                 let reaped = {
-                    let mut map = lock(&self.streams);
+                    let mut map = self.streams();
                     match map.get(s.key()) {
-                        Some(m) if Arc::ptr_eq(m, &s) => map.remove(s.key()),
+                        Some(m) if Stream::ptr_eq(m, &s) => map.remove(s.key()),
                         _ => None,
                     }
                 };
@@ -118,7 +146,7 @@ impl Hub {
     /// codec parameters and players. The schema is documented in
     /// `docs/stats.md`.
     pub fn stats_json(&self) -> String {
-        let streams: Vec<Arc<Stream>> = lock(&self.streams).values().cloned().collect();
+        let streams = self.snapshot();
         let mut out = String::with_capacity(256 + streams.len() * 512);
         out.push_str("{\"version\":");
         crate::json::string(&mut out, env!("CARGO_PKG_VERSION"));
@@ -135,7 +163,7 @@ impl Hub {
 
     /// The number of mounted streams.
     pub fn len(&self) -> usize {
-        lock(&self.streams).len()
+        self.streams().len()
     }
 
     /// Whether no stream is mounted.
@@ -144,9 +172,9 @@ impl Hub {
     }
 }
 
-impl Drop for Hub {
+impl Drop for Shared {
     fn drop(&mut self) {
-        let streams: Vec<Arc<Stream>> = lock(&self.streams).drain().map(|(_, s)| s).collect();
+        let streams: Vec<Stream> = lock(&self.streams).drain().map(|(_, s)| s).collect();
         for s in streams {
             s.close();
         }

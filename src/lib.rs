@@ -39,7 +39,6 @@ pub mod error;
 #[allow(unsafe_code)]
 mod ffi;
 pub mod flv;
-pub mod group;
 pub mod hub;
 mod json;
 pub mod log;
@@ -53,10 +52,9 @@ pub mod timestamp;
 
 pub use config::{Clock, Config, ManualClock, PlayOptions, SystemClock, TimestampMode};
 pub use error::Error;
-pub use group::Group;
 pub use hub::Hub;
+pub use notify::group::{self, Group};
 pub use notify::{Callback, Notifier};
 pub use player::{Player, PlayerStats, TagView};
 pub use publisher::{Publisher, PublisherStats};
-pub use stream::{PlayerState, Stream, StreamStats};
-pub use sync::Arc;
+pub use stream::{PlayerState, PublisherState, Stream, StreamStats};

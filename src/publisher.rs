@@ -22,9 +22,8 @@
 
 use crate::error::Error;
 use crate::flv::{self, Demuxer, FlvError, RawTag};
-use crate::group::Wakeups;
-use crate::stream::{PubState, Stream};
-use crate::sync::{lock, Arc};
+use crate::notify::Wakeups;
+use crate::stream::{NewTag, Stream};
 use bytes::Bytes;
 
 /// What a publisher has pushed, and what its FLV input cost.
@@ -34,7 +33,10 @@ pub struct PublisherStats {
     pub tags_in: u64,
     /// Tag body bytes stored.
     pub bytes_in: u64,
-    /// Tags refused or skipped (bad type, encrypted, too short, garbage).
+    /// Tags dropped: refused by `push_tag`, or skipped by `push_flv` (bad
+    /// type, encrypted, too short, lost in garbage) — one for every tag a
+    /// call reported with [`Error::Flv`] (or `TooLarge`/`InvalidArg` from
+    /// `push_tag`).
     pub tags_skipped: u64,
     /// PreviousTagSize fields that did not match (the tags were kept).
     pub prev_tag_size_mismatches: u64,
@@ -43,43 +45,65 @@ pub struct PublisherStats {
     /// Bytes of an incomplete tag waiting for the rest.
     pub bytes_buffered: u64,
     /// The FLV byte stream was rejected: every later `push_flv` fails with
-    /// this error (`push_tag` still works).
+    /// this error, [`Error::FlvRejected`] (`push_tag` still works).
     pub rejected: Option<Error>,
+    /// Why, when it was rejected.
+    pub reject_reason: Option<FlvError>,
 }
 
 /// The single writer of a stream. See the [module docs](self).
 pub struct Publisher {
-    stream: Arc<Stream>,
+    stream: Stream,
     id: u64,
     stats: PublisherStats,
     demuxer: Option<Demuxer>,
     /// Tags demuxed from one `push_flv` call, stored under one lock.
     batch: Vec<RawTag>,
-    /// Notifiers taken from the stream, fired after the lock is released.
-    fire: Wakeups,
+    /// Waiters taken from the stream, fired after the lock is released
+    /// (kept between pushes: no allocation per push).
+    wake: Wakeups,
 }
 
+/// The result code of a demuxer error: a fatal one rejects the byte
+/// stream ([`Error::FlvRejected`]), any other cost one tag
+/// ([`Error::Flv`]).
 fn flv_error(e: FlvError) -> Error {
+    if e.is_fatal() {
+        Error::FlvRejected
+    } else {
+        Error::Flv
+    }
+}
+
+/// The result code of a tag that failed to classify.
+fn tag_error(e: FlvError) -> Error {
     match e {
         FlvError::TooLarge => Error::TooLarge,
         _ => Error::Flv,
     }
 }
 
-impl Publisher {
-    pub(crate) fn new(stream: Arc<Stream>, id: u64) -> Publisher {
-        Publisher {
-            stream,
+impl Stream {
+    /// Becomes the stream's publisher.
+    ///
+    /// Errors: [`Error::Busy`] while another publisher is active,
+    /// [`Error::Closed`] once the stream was removed from its hub.
+    pub fn publish(&self) -> Result<Publisher, Error> {
+        let id = self.begin_publish()?;
+        Ok(Publisher {
+            stream: self.clone(),
             id,
             stats: PublisherStats::default(),
             demuxer: None,
             batch: Vec::new(),
-            fire: Wakeups::default(),
-        }
+            wake: Wakeups::default(),
+        })
     }
+}
 
+impl Publisher {
     /// The stream this publisher feeds.
-    pub fn stream(&self) -> &Arc<Stream> {
+    pub fn stream(&self) -> &Stream {
         &self.stream
     }
 
@@ -112,21 +136,20 @@ impl Publisher {
                 self.stats.tags_skipped += 1;
                 return Err(match e {
                     FlvError::ReservedType => Error::InvalidArg,
-                    other => flv_error(other),
+                    other => tag_error(other),
                 });
             }
         };
-        let stream = self.stream.clone();
-        let now = stream.now();
-        {
-            let mut st = lock(&stream.state);
-            self.check_active(&mut st.publisher, now)?;
-            self.stats.tags_in += 1;
-            self.stats.bytes_in += data.len() as u64;
-            st.append(tag_type, timestamp, data, info, &stream.cfg);
-            st.take_waiters(&mut self.fire);
-        }
-        self.fire.fire();
+        let size = data.len() as u64;
+        let tag = NewTag {
+            tag_type,
+            timestamp,
+            data,
+            info,
+        };
+        self.stream.push(self.id, &mut self.wake, Some(tag))?;
+        self.stats.tags_in += 1;
+        self.stats.bytes_in += size;
         Ok(())
     }
 
@@ -141,10 +164,10 @@ impl Publisher {
     ///
     /// | Input | Result | Policy |
     /// |---|---|---|
-    /// | signature other than `"FLV"` | [`Error::Flv`] | byte stream rejected |
-    /// | version other than 1 | [`Error::Flv`] | byte stream rejected |
-    /// | header DataOffset below 9 or above 9 + 65535 | [`Error::Flv`] | byte stream rejected (one in between: the extra bytes are skipped) |
-    /// | tag data size over `max_tag_size` | [`Error::TooLarge`] | byte stream rejected, after storing the tags before it |
+    /// | signature other than `"FLV"` | [`Error::FlvRejected`] | byte stream rejected |
+    /// | version other than 1 | [`Error::FlvRejected`] | byte stream rejected |
+    /// | header DataOffset below 9 or above 9 + 65535 | [`Error::FlvRejected`] | byte stream rejected (one in between: the extra bytes are skipped) |
+    /// | tag data size over `max_tag_size` | [`Error::FlvRejected`] | byte stream rejected, after storing the tags before it |
     /// | PreviousTagSize mismatch (still a size, header plausible) | [`Error::Flv`] | reported only: the tag is stored |
     /// | reserved tag type (not 8, 9, 18) | [`Error::Flv`] | that tag skipped |
     /// | filter (encryption) bit 0x20 set | [`Error::Flv`] | that tag skipped |
@@ -153,8 +176,13 @@ impl Publisher {
     /// | truncated tag | `Ok(())` | buffered until the rest arrives |
     /// | a new file header after a tag (encoder restart) | `Ok(())` | byte stream restarted |
     ///
+    /// So the result code alone tells a server what to do:
+    /// [`Error::FlvRejected`] means the byte stream is dead (close the
+    /// connection), [`Error::Flv`] that one tag was dropped and the rest
+    /// stored (carry on; [`PublisherStats::tags_skipped`] counts them).
+    ///
     /// A rejection is sticky: every later `push_flv` of this publisher
-    /// returns the same error and stores nothing, while
+    /// returns [`Error::FlvRejected`] and stores nothing, while
     /// [`push_tag`](Self::push_tag) still works. A server should drop the
     /// connection; the publisher that replaces it starts a new byte stream.
     /// The other errors are returned by the call in which they are detected
@@ -162,7 +190,7 @@ impl Publisher {
     /// [`Error::Closed`] once this publisher was unpublished or the stream
     /// removed (nothing is stored).
     pub fn push_flv(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let max = self.stream.cfg.max_tag_size;
+        let max = self.stream.config().max_tag_size;
         let demuxer = self.demuxer.get_or_insert_with(|| Demuxer::new(max));
         let batch = &mut self.batch;
         let demuxed = demuxer.feed(bytes, |tag| batch.push(tag));
@@ -170,30 +198,33 @@ impl Publisher {
         if self.batch.is_empty() {
             return first_error.map_or(Ok(()), Err);
         }
-        let stream = self.stream.clone();
-        let now = stream.now();
-        {
-            let mut st = lock(&stream.state);
-            if let Err(e) = self.check_active(&mut st.publisher, now) {
-                self.batch.clear();
-                return Err(e);
-            }
-            for tag in self.batch.drain(..) {
-                match classify(tag.tag_type, tag.data) {
-                    Ok((data, info)) => {
-                        self.stats.tags_in += 1;
-                        self.stats.bytes_in += data.len() as u64;
-                        st.append(tag.tag_type, tag.timestamp, data, info, &stream.cfg)
-                    }
-                    Err(e) => {
-                        self.stats.tags_skipped += 1;
-                        first_error.get_or_insert(flv_error(e));
-                    }
+        // Classified as the stream stores them, under its lock: the batch
+        // costs one lock whatever its length.
+        let stats = &mut self.stats;
+        let first = &mut first_error;
+        let tags = self
+            .batch
+            .drain(..)
+            .filter_map(|tag| match classify(tag.tag_type, tag.data) {
+                Ok((data, info)) => {
+                    stats.tags_in += 1;
+                    stats.bytes_in += data.len() as u64;
+                    Some(NewTag {
+                        tag_type: tag.tag_type,
+                        timestamp: tag.timestamp,
+                        data,
+                        info,
+                    })
                 }
-            }
-            st.take_waiters(&mut self.fire);
-        }
-        self.fire.fire();
+                Err(e) => {
+                    stats.tags_skipped += 1;
+                    first.get_or_insert(tag_error(e));
+                    None
+                }
+            });
+        let pushed = self.stream.push(self.id, &mut self.wake, tags);
+        self.batch.clear();
+        pushed?;
         first_error.map_or(Ok(()), Err)
     }
 
@@ -206,27 +237,17 @@ impl Publisher {
             s.bytes_discarded = d.bytes_discarded();
             s.bytes_buffered = d.buffered() as u64;
             s.rejected = d.failed().map(flv_error);
+            s.reject_reason = d.failed();
         }
         s
     }
 
     fn check_size(&mut self, len: usize) -> Result<(), Error> {
-        if len > self.stream.cfg.max_tag_size as usize {
+        if len > self.stream.config().max_tag_size as usize {
             self.stats.tags_skipped += 1;
             Err(Error::TooLarge)
         } else {
             Ok(())
-        }
-    }
-
-    /// Whether this publisher still owns the stream; refreshes its liveness.
-    fn check_active(&self, state: &mut PubState, now: u64) -> Result<(), Error> {
-        match state {
-            PubState::Active { id, last_push_ms } if *id == self.id => {
-                *last_push_ms = now;
-                Ok(())
-            }
-            _ => Err(Error::Closed),
         }
     }
 }
@@ -246,17 +267,7 @@ impl Drop for Publisher {
     /// The unpublish: players wait `republish_wait_ms` for a new publisher,
     /// then see end of stream.
     fn drop(&mut self) {
-        let stream = self.stream.clone();
-        let now = stream.now();
-        {
-            let mut st = lock(&stream.state);
-            if matches!(st.publisher, PubState::Active { id, .. } if id == self.id) {
-                st.publisher = PubState::Waiting { since_ms: now };
-                st.expire_wait(now, &stream.cfg);
-                stream.take_news(&mut st, &mut self.fire);
-            }
-        }
-        self.fire.fire();
+        self.stream.unpublish(self.id, &mut self.wake);
     }
 }
 

@@ -43,6 +43,19 @@ pub(crate) const FLAG_VIDEO_FRAME: u32 = 1 << 16;
 /// The flags a player exposes.
 pub(crate) const PUBLIC_FLAGS: u32 = 0xFFFF;
 
+/// A borrowed view of one tag, valid until the next call on its player.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TagView<'a> {
+    /// 8 audio, 9 video, 18 script.
+    pub tag_type: u8,
+    /// Milliseconds, after the player's timestamp policy.
+    pub timestamp: u32,
+    /// `flv::FLAG_*` bits.
+    pub flags: u32,
+    /// The tag body (FLV tag header excluded).
+    pub data: &'a [u8],
+}
+
 /// One tag as stored: the payload is shared by every reader.
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
@@ -59,6 +72,17 @@ impl Entry {
     }
     pub fn is_video_frame(&self) -> bool {
         self.flags & FLAG_VIDEO_FRAME != 0
+    }
+
+    /// The view a player hands out, with its output timestamp.
+    #[inline]
+    pub fn view(&self, timestamp: u32) -> TagView<'_> {
+        TagView {
+            tag_type: self.tag_type,
+            timestamp,
+            flags: self.flags & PUBLIC_FLAGS,
+            data: &self.data,
+        }
     }
 }
 
@@ -120,6 +144,8 @@ struct Meta {
     sealed: bool,
     bytes: u64,
     last_ts: u64,
+    /// Clock ms at which each filled slot was pushed.
+    arrived_ms: Vec<u64>,
 }
 
 /// The stream's window of segments. Lives under the stream lock.
@@ -160,8 +186,9 @@ impl Ring {
         self.tags
     }
 
-    /// Appends a tag; returns its sequence number.
-    pub fn push(&mut self, entry: Entry) -> u64 {
+    /// Appends a tag pushed at clock time `now_ms`; returns its sequence
+    /// number.
+    pub fn push(&mut self, entry: Entry, now_ms: u64) -> u64 {
         let need_new = match self.segments.back() {
             None => true,
             Some((_, m)) => m.sealed || m.len == SEGMENT_LEN,
@@ -174,6 +201,7 @@ impl Ring {
                     sealed: false,
                     bytes: 0,
                     last_ts: entry.ts,
+                    arrived_ms: Vec::with_capacity(SEGMENT_LEN),
                 },
             ));
         }
@@ -187,6 +215,7 @@ impl Ring {
                 let _ = slot.set(entry);
             }
             meta.len += 1;
+            meta.arrived_ms.push(now_ms);
             meta.bytes += size;
             meta.last_ts = ts;
         }
@@ -217,6 +246,18 @@ impl Ring {
             seg.base + SEGMENT_LEN as u64
         };
         (seq < end).then_some(seg)
+    }
+
+    /// The clock time at which the tag at `seq` was pushed, if retained.
+    pub fn arrived_ms(&self, seq: u64) -> Option<u64> {
+        let i = self
+            .segments
+            .partition_point(|(s, _)| s.base <= seq)
+            .checked_sub(1)?;
+        let (seg, meta) = &self.segments[i];
+        meta.arrived_ms
+            .get(usize::try_from(seq - seg.base).ok()?)
+            .copied()
     }
 
     /// The timeline position of the tag at `seq`, if retained.

@@ -6,7 +6,6 @@ mod common;
 use common::{aac, aac_sh, avc_sh, frame_no, inter, keyframe, metadata, AUDIO, SCRIPT, VIDEO};
 
 use livehub::{flv, Config, Error, Hub, Player, Publisher, Stream};
-use std::sync::Arc;
 
 /// FLV tag bytes: header, body, PreviousTagSize.
 fn tag(tag_type: u8, ts: u32, body: &[u8]) -> Vec<u8> {
@@ -46,7 +45,7 @@ fn frames(from: u32, to: u32) -> Vec<u8> {
 /// intro, which the player has read.
 struct Fixture {
     _hub: Hub,
-    stream: Arc<Stream>,
+    stream: Stream,
     player: Player,
     publisher: Publisher,
 }
@@ -103,7 +102,8 @@ impl Fixture {
     /// After a fatal push_flv error: the byte stream stays rejected,
     /// push_tag still works, and a new publisher's byte stream goes through;
     /// the player receives all of it.
-    fn check_rejected_then_recovery(&mut self, code: Error, next: u32) {
+    fn check_rejected_then_recovery(&mut self, reason: flv::FlvError, next: u32) {
+        let code = Error::FlvRejected;
         assert_eq!(
             self.publisher.push_flv(&frames(next, next + 1)),
             Err(code),
@@ -120,9 +120,13 @@ impl Fixture {
             "nothing from a rejected byte stream"
         );
         assert_eq!(self.publisher.stats().rejected, Some(code));
+        assert_eq!(self.publisher.stats().reject_reason, Some(reason));
         self.push_tags(next, next + 2);
         assert_eq!(self.read_frames(), expect(next, next + 2));
-        assert!(self.stream.stats().publishing);
+        assert_eq!(
+            self.stream.stats().publisher,
+            livehub::PublisherState::Active
+        );
         // The server drops the bad connection; the encoder reconnects.
         assert_eq!(self.stream.publish().err(), Some(Error::Busy));
         self.republish();
@@ -157,33 +161,36 @@ fn expect(from: u32, to: u32) -> Vec<Got> {
 }
 
 /// A publisher whose first bytes are `bad` (a broken file header): fatal.
-fn bad_file_header(bad: &[u8]) {
+fn bad_file_header(bad: &[u8], reason: flv::FlvError) {
     let mut f = fixture(Config::default());
     // A new publisher, whose byte stream starts with the bad header; the
     // player was attached all along.
     f.republish();
     let mut bytes = bad.to_vec();
     bytes.extend(frames(1, 3));
-    assert_eq!(f.publisher.push_flv(&bytes), Err(Error::Flv));
-    f.check_rejected_then_recovery(Error::Flv, 1);
+    assert_eq!(f.publisher.push_flv(&bytes), Err(Error::FlvRejected));
+    f.check_rejected_then_recovery(reason, 1);
 }
 
 #[test]
 fn bad_signature_rejects_the_byte_stream() {
-    bad_file_header(b"FLX\x01\x05\0\0\0\x09\0\0\0\0");
-    bad_file_header(b"GET / HTTP/1.1\r\n\r\n");
+    bad_file_header(b"FLX\x01\x05\0\0\0\x09\0\0\0\0", flv::FlvError::Signature);
+    bad_file_header(b"GET / HTTP/1.1\r\n\r\n", flv::FlvError::Signature);
 }
 
 #[test]
 fn bad_version_rejects_the_byte_stream() {
-    bad_file_header(b"FLV\x02\x05\0\0\0\x09\0\0\0\0");
-    bad_file_header(b"FLV\x00\x05\0\0\0\x09\0\0\0\0");
+    bad_file_header(b"FLV\x02\x05\0\0\0\x09\0\0\0\0", flv::FlvError::Version);
+    bad_file_header(b"FLV\x00\x05\0\0\0\x09\0\0\0\0", flv::FlvError::Version);
 }
 
 #[test]
 fn bad_header_size_rejects_the_byte_stream() {
-    bad_file_header(b"FLV\x01\x05\0\0\0\x08\0\0\0\0");
-    bad_file_header(b"FLV\x01\x05\xff\xff\xff\xff\0\0\0\0");
+    bad_file_header(b"FLV\x01\x05\0\0\0\x08\0\0\0\0", flv::FlvError::HeaderSize);
+    bad_file_header(
+        b"FLV\x01\x05\xff\xff\xff\xff\0\0\0\0",
+        flv::FlvError::HeaderSize,
+    );
 }
 
 #[test]
@@ -207,10 +214,10 @@ fn tag_over_max_tag_size_rejects_the_byte_stream() {
     big.resize(1_001, 0xAB);
     bytes.extend(tag(VIDEO, 80, &big));
     bytes.extend(frames(2, 3));
-    assert_eq!(f.publisher.push_flv(&bytes), Err(Error::TooLarge));
+    assert_eq!(f.publisher.push_flv(&bytes), Err(Error::FlvRejected));
     // The good tags before it in the same push were stored.
     assert_eq!(f.read_frames(), expect(1, 2));
-    f.check_rejected_then_recovery(Error::TooLarge, 3);
+    f.check_rejected_then_recovery(flv::FlvError::TooLarge, 3);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use livehub::{Config, Error, Hub, Player};
+use livehub::{Config, Error, Hub, Player, PublisherState};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
@@ -23,7 +23,7 @@ impl Drop for Probe {
 #[allow(dead_code)] // held only to be dropped
 enum Handle {
     Hub(Hub),
-    Stream(Arc<livehub::Stream>),
+    Stream(livehub::Stream),
     Publisher(livehub::Publisher),
     Player(Player),
 }
@@ -192,9 +192,9 @@ fn second_publisher_is_busy_until_the_first_goes() {
     let s = hub.stream("a").unwrap();
     let p = s.publish().unwrap();
     assert_eq!(s.publish().err(), Some(Error::Busy));
-    assert!(s.stats().publishing);
+    assert_eq!(s.stats().publisher, PublisherState::Active);
     drop(p);
-    assert!(!s.stats().publishing);
+    assert_ne!(s.stats().publisher, PublisherState::Active);
     let _p2 = s.publish().unwrap();
     assert_eq!(s.stats().publish_count, 2);
 }

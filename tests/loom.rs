@@ -65,8 +65,8 @@ fn stream_freed_once_by_the_last_release() {
         let hub = Hub::new(cfg());
         let s = hub.stream("k").unwrap();
         s.set_userdata(Some(Box::new(Probe(drops.clone()))));
-        let p = livehub::stream::publish(&s).unwrap();
-        let pl = livehub::stream::play(&s, Default::default()).unwrap();
+        let p = s.publish().unwrap();
+        let pl = s.play(Default::default()).unwrap();
         let t1 = thread::spawn(move || drop(p));
         let t2 = thread::spawn(move || drop(pl));
         drop(s);
@@ -82,8 +82,8 @@ fn cursor_crosses_segments_while_publisher_appends() {
     loom::model(|| {
         let hub = Hub::new(cfg());
         let s = hub.stream("k").unwrap();
-        let mut pl = livehub::stream::play(&s, Default::default()).unwrap();
-        let mut p = livehub::stream::publish(&s).unwrap();
+        let mut pl = s.play(Default::default()).unwrap();
+        let mut p = s.publish().unwrap();
         let publisher = thread::spawn(move || {
             for n in 0..3 {
                 p.push_tag(8, n as u32 * 23, &aac(n)).unwrap();
@@ -101,8 +101,8 @@ fn batch_reads_cross_segments_while_publisher_appends() {
     loom::model(|| {
         let hub = Hub::new(cfg());
         let s = hub.stream("k").unwrap();
-        let mut pl = livehub::stream::play(&s, Default::default()).unwrap();
-        let mut p = livehub::stream::publish(&s).unwrap();
+        let mut pl = s.play(Default::default()).unwrap();
+        let mut p = s.publish().unwrap();
         let publisher = thread::spawn(move || {
             for n in 0..5 {
                 p.push_tag(8, n as u32 * 23, &aac(n)).unwrap();
@@ -125,8 +125,8 @@ fn eviction_never_frees_under_a_reader() {
             ..cfg()
         });
         let s = hub.stream("k").unwrap();
-        let mut pl = livehub::stream::play(&s, Default::default()).unwrap();
-        let mut p = livehub::stream::publish(&s).unwrap();
+        let mut pl = s.play(Default::default()).unwrap();
+        let mut p = s.publish().unwrap();
         let publisher = thread::spawn(move || {
             for n in 0..4 {
                 p.push_tag(8, n as u32 * 1000, &aac(n)).unwrap();
@@ -145,7 +145,7 @@ fn callback_never_runs_after_clearing_returns() {
     loom::model(|| {
         let hub = Hub::new(cfg());
         let s = hub.stream("k").unwrap();
-        let mut pl = livehub::stream::play(&s, Default::default()).unwrap();
+        let mut pl = s.play(Default::default()).unwrap();
         let cleared = Arc::new(AtomicBool::new(false));
         let calls = Arc::new(AtomicUsize::new(0));
         let (c2, n2) = (cleared.clone(), calls.clone());
@@ -155,7 +155,7 @@ fn callback_never_runs_after_clearing_returns() {
                 n2.fetch_add(1, Ordering::SeqCst);
             })));
         assert_eq!(pl.read().err(), Some(Error::Again)); // armed
-        let mut p = livehub::stream::publish(&s).unwrap();
+        let mut p = s.publish().unwrap();
         let publisher = thread::spawn(move || {
             p.push_tag(8, 0, &aac(0)).unwrap();
             p.push_tag(8, 23, &aac(1)).unwrap();
@@ -178,8 +178,8 @@ fn removal_races_reading_and_publishing() {
             ..Default::default()
         }));
         let s = hub.stream("k").unwrap();
-        let mut pl = livehub::stream::play(&s, Default::default()).unwrap();
-        let mut p = livehub::stream::publish(&s).unwrap();
+        let mut pl = s.play(Default::default()).unwrap();
+        let mut p = s.publish().unwrap();
         drop(s);
         let h = hub.clone();
         let remover = thread::spawn(move || h.remove("k").unwrap());
@@ -228,14 +228,14 @@ fn grouped_arming_never_loses_a_push() {
         let hub = Hub::new(cfg());
         let s = hub.stream("k").unwrap();
         let (group, wakes) = counting_group();
-        let mut pl = livehub::stream::play(&s, in_group(&group)).unwrap();
+        let mut pl = s.play(in_group(&group)).unwrap();
         let calls = Arc::new(AtomicUsize::new(0));
         let c = calls.clone();
         pl.notifier()
             .set_callback(Some(std::sync::Arc::new(move || {
                 c.fetch_add(1, Ordering::SeqCst);
             })));
-        let mut p = livehub::stream::publish(&s).unwrap();
+        let mut p = s.publish().unwrap();
         p.push_tag(8, 0, &aac(0)).unwrap();
         assert_eq!(pl.read().unwrap().data[2], 0); // pins the segment
         let publisher = thread::spawn(move || {
@@ -276,7 +276,7 @@ fn dispatch_against_pushes_and_clearing() {
         let hub = Hub::new(cfg());
         let s = hub.stream("k").unwrap();
         let (group, wakes) = counting_group();
-        let mut pl = livehub::stream::play(&s, in_group(&group)).unwrap();
+        let mut pl = s.play(in_group(&group)).unwrap();
         let cleared = Arc::new(AtomicBool::new(false));
         let calls = Arc::new(AtomicUsize::new(0));
         let (c2, n2) = (cleared.clone(), calls.clone());
@@ -286,7 +286,7 @@ fn dispatch_against_pushes_and_clearing() {
                 n2.fetch_add(1, Ordering::SeqCst);
             })));
         assert_eq!(pl.read().err(), Some(Error::Again)); // armed in the group
-        let mut p = livehub::stream::publish(&s).unwrap();
+        let mut p = s.publish().unwrap();
         let publisher = thread::spawn(move || {
             p.push_tag(8, 0, &aac(0)).unwrap();
             p.push_tag(8, 23, &aac(1)).unwrap();

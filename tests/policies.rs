@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use livehub::{Config, Error, Hub, ManualClock, PlayerState};
+use livehub::{Config, Error, Hub, ManualClock, PlayerState, PublisherState};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -84,12 +84,12 @@ fn idle_publisher_is_cut_and_the_stream_taken_over() {
     assert_eq!(s.publish().err(), Some(Error::Busy));
     clock.advance(1);
     hub.tick();
-    assert!(!s.stats().publishing);
+    assert_ne!(s.stats().publisher, PublisherState::Active);
     assert_eq!(dead.push_tag(AUDIO, 1, &aac(1)).err(), Some(Error::Closed));
     let mut fresh = s.publish().unwrap();
     fresh.push_tag(AUDIO, 1, &aac(1)).unwrap();
     drop(dead); // releasing the cut publisher leaves the new one alone
-    assert!(s.stats().publishing);
+    assert_eq!(s.stats().publisher, PublisherState::Active);
 }
 
 #[test]
@@ -279,4 +279,111 @@ fn codec_info_of_the_ffmpeg_sample() {
     assert_eq!(js["audio"]["codec"], "aac");
     assert_eq!(js["audio"]["sample_rate"].as_u64(), Some(44_100));
     assert!(st.bitrate_kbps > 0);
+}
+
+// Timers count from their event, not from the first tick that notices it:
+// a server that ticks rarely still sees each policy act at the first tick
+// after its deadline. Every test below ticks as seldom as it can.
+
+fn hub_idle(clock: &Arc<ManualClock>) -> Hub {
+    Hub::new(Config {
+        clock: clock.clone(),
+        idle_stream_ms: 3_000,
+        ..Default::default()
+    })
+}
+
+#[test]
+fn a_stream_never_used_is_reaped_by_the_first_tick_after_idle_stream_ms() {
+    let clock = Arc::new(ManualClock::new(1_000));
+    let hub = hub_idle(&clock);
+    drop(hub.stream("live/a").unwrap()); // created at 1,000, never used
+    clock.set(3_999);
+    hub.tick(); // 2,999 ms idle: kept
+    assert_eq!(hub.len(), 1);
+    clock.set(4_000);
+    hub.tick(); // 3,000 ms since creation: one tick reaps it
+    assert_eq!(hub.find("live/a").err(), Some(Error::NotFound));
+}
+
+#[test]
+fn a_stream_is_idle_from_the_moment_the_last_one_left() {
+    let clock = Arc::new(ManualClock::new(0));
+    let hub = hub_idle(&clock);
+    let s = hub.stream("live/a").unwrap();
+    let pl = s.play(Default::default()).unwrap();
+    let p = s.publish().unwrap();
+    hub.tick(); // busy: nothing happens
+    clock.set(10_000);
+    drop(p); // at 10,000: the player is still there
+    clock.set(20_000);
+    drop(pl); // at 20,000 the last one leaves
+    drop(s);
+    clock.set(22_999);
+    hub.tick();
+    assert_eq!(hub.len(), 1, "2,999 ms idle");
+    // The first tick 3,000 ms after the last one left reaps it, though
+    // the previous tick saw it busy.
+    clock.set(23_000);
+    hub.tick();
+    assert_eq!(hub.len(), 0);
+}
+
+#[test]
+fn a_stall_counts_from_the_players_last_read_not_from_a_tick() {
+    let clock = Arc::new(ManualClock::new(0));
+    let hub = Hub::new(Config {
+        clock: clock.clone(),
+        player_idle_timeout_ms: 30_000,
+        publisher_idle_timeout_ms: 1_000_000,
+        ..Default::default()
+    });
+    let s = hub.stream("live/a").unwrap();
+    let mut reader = s.play(Default::default()).unwrap();
+    let mut p = s.publish().unwrap();
+    start(&mut p, 0);
+    hub.tick(); // at 0
+                // The reader keeps up for 10 s, then stops; nobody ticks meanwhile.
+    let mut t = 0;
+    for _ in 0..10 {
+        clock.advance(1_000);
+        t = push_av(&mut p, t, 25, 25, t / 40);
+        assert_eq!(drain(&mut reader).1, Error::Again);
+    }
+    // Data keeps arriving that it never reads.
+    clock.set(11_000);
+    push_av(&mut p, t, 25, 25, t / 40);
+    // Its stall began at 11,000 (the first tag it did not read arrived);
+    // one tick at 40,999 leaves it, one at 41,000 expires it.
+    clock.set(40_999);
+    hub.tick();
+    assert_ne!(reader.stats().state, PlayerState::Expired);
+    clock.set(41_000);
+    hub.tick();
+    assert_eq!(reader.read().err(), Some(Error::Expired));
+}
+
+#[test]
+fn a_silent_publisher_and_its_republish_wait_end_in_one_late_tick() {
+    let clock = Arc::new(ManualClock::new(0));
+    let hub = Hub::new(Config {
+        clock: clock.clone(),
+        publisher_idle_timeout_ms: 20_000,
+        republish_wait_ms: 5_000,
+        player_idle_timeout_ms: 1_000_000,
+        ..Default::default()
+    });
+    let s = hub.stream("live/a").unwrap();
+    let mut pl = s.play(Default::default()).unwrap();
+    let mut p = s.publish().unwrap();
+    clock.set(1_000);
+    start(&mut p, 0); // last push at 1,000
+    assert_eq!(drain(&mut pl).1, Error::Again);
+    // Silent since 1,000: cut at 21,000, the wait over at 26,000. The
+    // first tick comes at 26,000 and does both.
+    clock.set(26_000);
+    hub.tick();
+    assert_eq!(s.stats().publisher, PublisherState::None);
+    assert_eq!(pl.read().err(), Some(Error::Eof));
+    assert_eq!(p.push_tag(AUDIO, 1, &aac(1)).err(), Some(Error::Closed));
 }

@@ -84,7 +84,7 @@ pub enum LiveMode {
 
 pub struct Livehub {
     _hub: Hub,
-    pub stream: Arc<Stream>,
+    pub stream: Stream,
     pub publisher: Publisher,
     mode: LiveMode,
 }

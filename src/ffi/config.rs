@@ -14,8 +14,7 @@
 //! them), so that an old binary calling the old symbol is never written past
 //! the end of its struct.
 
-use super::group::livehub_group;
-use super::handle::try_ref;
+use super::group::{group_ref, livehub_group};
 use super::result::{livehub_result, LIVEHUB_ERR_INVALID_ARG};
 use super::tag::LIVEHUB_MAX_TAG_SIZE;
 use crate::{Clock, Config, PlayOptions, TimestampMode};
@@ -301,7 +300,7 @@ pub(crate) unsafe fn play_options_from_c(
     };
     // SAFETY: `group` is NULL or a live group handle, not released during
     // this call (contract of `livehub_stream_play()`).
-    let group = unsafe { try_ref(o.group) }.cloned();
+    let group = unsafe { group_ref(o.group) }.cloned();
     Ok(PlayOptions {
         timestamps,
         republish_wait_ms,

@@ -7,7 +7,7 @@
 //! once no other thread is inside `wake`, after which it is never called.
 
 use super::handle::{
-    check_non_null, free_box, to_box_ptr, try_ref, write_out, Castable, OwnershipBox,
+    check_non_null, free_box, to_box_ptr, try_raw, write_out, Castable, OwnershipBox,
 };
 use super::result::{livehub_result, LIVEHUB_ERR_NULL, LIVEHUB_OK};
 use crate::group::WakeFn;
@@ -32,6 +32,17 @@ pub struct livehub_group {
 impl Castable for livehub_group {
     type Ownership = OwnershipBox;
     type RustType = Group;
+}
+
+/// Borrows the group behind `g`; `None` for NULL.
+///
+/// # Safety
+/// `g` is NULL or a live group handle that no `livehub_group_release()`
+/// frees during `'a`.
+pub(crate) unsafe fn group_ref<'a>(g: *mut livehub_group) -> Option<&'a Group> {
+    // SAFETY: a non-NULL `g` points at a live `Group` (contract); groups
+    // are shared from any thread through `&Group`.
+    try_raw(g).map(|p| unsafe { &*p })
 }
 
 /// A group's wake-up: `wake(userdata)` tells the loop to call
@@ -132,7 +143,7 @@ pub extern "C" fn livehub_group_dispatch(
     ffi_panic_boundary! {
         // SAFETY: the caller passes NULL (handled) or a live group that no
         // `livehub_group_release()` frees during this call.
-        let Some(group) = (unsafe { try_ref(g) }) else {
+        let Some(group) = (unsafe { group_ref(g) }) else {
             return LIVEHUB_ERR_NULL;
         };
         let fired = group.dispatch();
@@ -162,7 +173,7 @@ pub extern "C" fn livehub_group_release(g: *mut livehub_group) {
     ffi_panic_boundary! {
         // SAFETY: the caller passes NULL (handled) or a live group, not
         // used again after this call.
-        if let Some(group) = unsafe { try_ref(g) } {
+        if let Some(group) = unsafe { group_ref(g) } {
             group.close();
         }
         // SAFETY: as above; `close` returned, so no wake runs from here on.

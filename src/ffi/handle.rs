@@ -55,20 +55,6 @@ where
     Box::into_raw(Box::new(value)).cast()
 }
 
-/// The value behind `ptr`, borrowed; `None` for NULL.
-///
-/// # Safety
-/// `ptr` is NULL or a live handle of type `C` (see the module docs), and
-/// for the lifetime `'a` nobody holds a `&mut` to the same value (for a
-/// Box-owned handle: the caller respects the one-thread-at-a-time rule).
-pub(crate) unsafe fn try_ref<'a, C: Castable>(ptr: *const C) -> Option<&'a C::RustType> {
-    // SAFETY: by this function's contract, a non-NULL `ptr` came from
-    // `Arc::into_raw` or `Box::into_raw` of a `C::RustType` that is still
-    // alive (the caller's handle keeps it alive for `'a`), so it is aligned
-    // and dereferenceable, and nothing mutates it through a `&mut`.
-    unsafe { ptr.cast::<C::RustType>().as_ref() }
-}
-
 /// The value behind a single-owner handle, mutably borrowed; `None` for
 /// NULL.
 ///
@@ -187,21 +173,6 @@ where
     // SAFETY: this function has `take_box`'s contract.
     drop(unsafe { take_box(ptr) });
 }
-
-/// Borrows a required pointer argument, or returns `LIVEHUB_ERR_NULL` from
-/// the enclosing function (body of `ffi_panic_boundary!`).
-macro_rules! ref_or_null {
-    ($ptr:expr) => {
-        // SAFETY: every exported function documents that its handle
-        // arguments are NULL or live handles of their type, used by one
-        // thread at a time where the type requires it.
-        match unsafe { $crate::ffi::handle::try_ref($ptr) } {
-            Some(r) => r,
-            None => return $crate::ffi::result::LIVEHUB_ERR_NULL,
-        }
-    };
-}
-pub(crate) use ref_or_null;
 
 /// Mutably borrows a required single-owner handle, or returns
 /// `LIVEHUB_ERR_NULL` from the enclosing function.

@@ -2,7 +2,7 @@
 
 use super::config::{config_from_c, livehub_config};
 use super::handle::{
-    check_non_null, free_arc, ref_or_null, retain_arc, to_arc_ptr, write_out, Castable,
+    arc_or_null, check_non_null, free_arc, retain_arc, to_arc_ptr, write_out, Castable,
     OwnershipArc,
 };
 use super::result::{from_error, from_result, livehub_result, LIVEHUB_ERR_INVALID_ARG, LIVEHUB_OK};
@@ -33,7 +33,7 @@ pub struct livehub_hub {
 
 impl Castable for livehub_hub {
     type Ownership = OwnershipArc;
-    type RustType = Hub;
+    type RustType = crate::hub::Shared;
 }
 
 /// The key behind a C string argument.
@@ -61,7 +61,7 @@ unsafe fn key_str<'a>(key: *const c_char) -> Result<&'a str, livehub_result> {
 unsafe fn stream_by_key(
     key: *const c_char,
     stream_out: *mut *mut livehub_stream,
-    lookup: impl FnOnce(&str) -> Result<std::sync::Arc<crate::Stream>, crate::Error>,
+    lookup: impl FnOnce(&str) -> Result<crate::Stream, crate::Error>,
 ) -> livehub_result {
     // SAFETY: `key` is a NUL-terminated string (this function's contract).
     let key = match unsafe { key_str(key) } {
@@ -71,7 +71,12 @@ unsafe fn stream_by_key(
     match lookup(key) {
         Ok(stream) => {
             // SAFETY: `stream_out` is non-NULL and writable (contract).
-            unsafe { write_out(stream_out, to_arc_ptr::<livehub_stream>(stream)) };
+            unsafe {
+                write_out(
+                    stream_out,
+                    to_arc_ptr::<livehub_stream>(stream.into_shared()),
+                )
+            };
             LIVEHUB_OK
         }
         Err(e) => from_error(e),
@@ -104,7 +109,7 @@ pub extern "C" fn livehub_hub_new(
             Ok(cfg) => cfg,
             Err(code) => return code,
         };
-        let hub = to_arc_ptr::<livehub_hub>(std::sync::Arc::new(Hub::new(cfg)));
+        let hub = to_arc_ptr::<livehub_hub>(Hub::new(cfg).into_shared());
         // SAFETY: `hub_out` is non-NULL (checked) and, by the caller's
         // contract, valid for writing a pointer.
         unsafe { write_out(hub_out, hub) };
@@ -130,7 +135,7 @@ pub extern "C" fn livehub_hub_new(
 #[no_mangle]
 pub extern "C" fn livehub_hub_tick(hub: *mut livehub_hub) -> livehub_result {
     ffi_panic_boundary! {
-        let hub: &Hub = ref_or_null!(hub);
+        let hub = Hub::from_shared(arc_or_null!(hub));
         hub.tick();
         LIVEHUB_OK
     }
@@ -187,7 +192,7 @@ pub extern "C" fn livehub_hub_stream(
 ) -> livehub_result {
     ffi_panic_boundary! {
         check_non_null!(hub, key, stream_out);
-        let hub: &Hub = ref_or_null!(hub);
+        let hub = Hub::from_shared(arc_or_null!(hub));
         // SAFETY: `key` is non-NULL (checked) and NUL-terminated, and
         // `stream_out` non-NULL (checked) and writable (caller's contract).
         unsafe { stream_by_key(key, stream_out, |k| hub.stream(k)) }
@@ -214,7 +219,7 @@ pub extern "C" fn livehub_hub_find(
 ) -> livehub_result {
     ffi_panic_boundary! {
         check_non_null!(hub, key, stream_out);
-        let hub: &Hub = ref_or_null!(hub);
+        let hub = Hub::from_shared(arc_or_null!(hub));
         // SAFETY: as in `livehub_hub_stream()`.
         unsafe { stream_by_key(key, stream_out, |k| hub.find(k)) }
     }
@@ -240,7 +245,7 @@ pub extern "C" fn livehub_hub_find(
 pub extern "C" fn livehub_hub_remove(hub: *mut livehub_hub, key: *const c_char) -> livehub_result {
     ffi_panic_boundary! {
         check_non_null!(hub, key);
-        let hub: &Hub = ref_or_null!(hub);
+        let hub = Hub::from_shared(arc_or_null!(hub));
         // SAFETY: the caller passes a NUL-terminated string (checked non-NULL).
         let key = match unsafe { key_str(key) } {
             Ok(k) => k,
@@ -279,7 +284,7 @@ pub extern "C" fn livehub_hub_stats_json(
         if buf.is_null() && cap > 0 {
             return super::result::LIVEHUB_ERR_NULL;
         }
-        let hub: &Hub = ref_or_null!(hub);
+        let hub = Hub::from_shared(arc_or_null!(hub));
         let json = hub.stats_json();
         let len = json.len();
         if len >= cap {

@@ -64,7 +64,7 @@ pub(crate) fn catch_panic<R: PanicValue>(body: impl FnOnce() -> R) -> R {
 /// #[no_mangle]
 /// pub extern "C" fn livehub_hub_tick(hub: *mut livehub_hub) -> livehub_result {
 ///     ffi_panic_boundary! {
-///         let hub = try_ref!(hub);
+///         let hub = Hub::from_shared(arc_or_null!(hub));
 ///         hub.tick();
 ///         LIVEHUB_OK
 ///     }

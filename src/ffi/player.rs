@@ -353,10 +353,22 @@ pub extern "C" fn livehub_player_wait(pl: *mut livehub_player, timeout_ms: u32) 
     }
 }
 
-/// A C notify callback with its userdata.
+/// A notify callback: called with its userdata when a player has
+/// something to read again (see `livehub_player_set_notify()`).
+pub type livehub_notify_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
+
+/// Releases a notify registration's userdata (see
+/// `livehub_player_set_notify_with_release()`).
+pub type livehub_release_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
+
+/// A C notify callback with its userdata, and what releases the userdata
+/// when livehub lets go of the registration. Shared (in an `Arc`) by the
+/// player's notifier and any invocation running, so `release` runs once,
+/// when the last of them lets go: after every running invocation returned.
 struct CNotify {
     notify: unsafe extern "C" fn(userdata: *mut c_void),
     userdata: *mut c_void,
+    release: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
 }
 
 // SAFETY: the caller of `livehub_player_set_notify()` promises (documented
@@ -373,6 +385,42 @@ impl CNotify {
         // the contract stated on `livehub_player_set_notify()`.
         unsafe { (self.notify)(self.userdata) }
     }
+
+    /// The callback a notifier holds for this registration.
+    fn into_callback(self) -> Callback {
+        Arc::new(move || self.call())
+    }
+}
+
+impl Drop for CNotify {
+    fn drop(&mut self) {
+        if let Some(release) = self.release {
+            // SAFETY: the caller gave `release` for this `userdata`, to be
+            // called once when livehub lets go of the registration, from
+            // any thread that calls into livehub
+            // (`livehub_player_set_notify_with_release()`); a `CNotify` is
+            // dropped once, after the last invocation of `notify` returned.
+            unsafe { release(self.userdata) }
+        }
+    }
+}
+
+/// Installs a registration on the player behind `pl` (NULL: `LIVEHUB_ERR_NULL`).
+fn set_registration(pl: *mut livehub_player, registration: Option<CNotify>) -> livehub_result {
+    let Some(handle) = try_raw(pl) else {
+        // Not installed: the registration goes without releasing the
+        // caller's userdata (nothing was taken over).
+        if let Some(mut r) = registration {
+            r.release = None;
+        }
+        return LIVEHUB_ERR_NULL;
+    };
+    // SAFETY: non-NULL; the caller passes a live player that no
+    // `livehub_player_release()` frees during this call. Only the
+    // `notifier` field is touched (see the module docs).
+    let notifier = unsafe { notifier_of(handle) };
+    notifier.set_callback(registration.map(CNotify::into_callback));
+    LIVEHUB_OK
 }
 
 /// Sets (or with `notify` NULL clears) the callback that tells the server
@@ -409,19 +457,55 @@ pub extern "C" fn livehub_player_set_notify(
     userdata: *mut c_void,
 ) -> livehub_result {
     ffi_panic_boundary! {
-        let Some(handle) = try_raw(pl) else {
-            return LIVEHUB_ERR_NULL;
-        };
-        // SAFETY: non-NULL; the caller passes a live player that no
-        // `livehub_player_release()` frees during this call. Only the
-        // `notifier` field is touched (see the module docs).
-        let notifier = unsafe { notifier_of(handle) };
-        let callback: Option<Callback> = notify.map(|notify| {
-            let c = CNotify { notify, userdata };
-            Arc::new(move || c.call()) as Callback
+        let registration = notify.map(|notify| CNotify {
+            notify,
+            userdata,
+            release: None,
         });
-        notifier.set_callback(callback);
-        LIVEHUB_OK
+        set_registration(pl, registration)
+    }
+}
+
+/// `livehub_player_set_notify()`, with a function that releases
+/// `userdata`: livehub calls `release(userdata)` exactly once, when this
+/// registration is replaced (by another `set_notify` call of either kind)
+/// or cleared, or when the player is released — after any invocation of
+/// `notify` with this registration has returned, never while one runs.
+/// It runs on the thread that replaced, cleared or released, or, when
+/// that happens from inside the callback, on the callback's thread right
+/// after the callback returns. So a server can hand its connection object
+/// (a reference count, a C++ `shared_ptr`) to livehub and stop tracking
+/// callback lifetimes by hand.
+///
+/// Everything `livehub_player_set_notify()` says about when `notify` is
+/// called holds. With `notify` NULL this clears the registration (the
+/// previous one's `release` runs) and registers nothing: `userdata` and
+/// `release` are ignored. `release` may be NULL (then this is
+/// `livehub_player_set_notify()`).
+///
+/// Ownership: `pl` is borrowed; on LIVEHUB_OK with `notify` non-NULL,
+/// livehub holds `userdata` until it calls `release(userdata)`. On
+/// failure nothing is registered and `release` is not called.
+///
+/// Threads: as `livehub_player_set_notify()`; `release` may be called on
+/// any thread that calls into livehub (see above), never concurrently
+/// with `notify` for the same registration.
+///
+/// Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `pl` is NULL; LIVEHUB_ERR_PANIC.
+#[no_mangle]
+pub extern "C" fn livehub_player_set_notify_with_release(
+    pl: *mut livehub_player,
+    notify: livehub_notify_fn,
+    userdata: *mut c_void,
+    release: livehub_release_fn,
+) -> livehub_result {
+    ffi_panic_boundary! {
+        let registration = notify.map(|notify| CNotify {
+            notify,
+            userdata,
+            release,
+        });
+        set_registration(pl, registration)
     }
 }
 
@@ -432,6 +516,10 @@ pub extern "C" fn livehub_player_set_notify(
 ///
 /// Ownership: consumes `pl`: do not use it, nor tag views or iovecs it
 /// returned, again.
+///
+/// A registration made with `livehub_player_set_notify_with_release()` is
+/// released here (its `release` runs on this thread, or — when called from
+/// inside the callback — right after the callback returns).
 ///
 /// Threads: the player's owner, possibly while the callback runs on another
 /// thread (this waits for it to finish), or the callback itself when no

@@ -34,7 +34,10 @@ pub const LIVEHUB_ERR_BUSY: u32 = 6;
 pub const LIVEHUB_ERR_NOT_FOUND: u32 = 7;
 /// The stream was removed from its hub, or this publisher was unpublished.
 pub const LIVEHUB_ERR_CLOSED: u32 = 8;
-/// Malformed FLV data; the stream and its players carry on.
+/// Malformed FLV data; the stream and its players carry on. From
+/// `livehub_publisher_push_flv()` it means only that one tag was dropped
+/// (counted in `livehub_publisher_stats.tags_skipped`) and the rest of the
+/// chunk was stored: carry on.
 pub const LIVEHUB_ERR_FLV: u32 = 9;
 /// A tag larger than the hub's `max_tag_size`.
 pub const LIVEHUB_ERR_TOO_LARGE: u32 = 10;
@@ -45,10 +48,15 @@ pub const LIVEHUB_ERR_EXPIRED: u32 = 12;
 /// livehub caught an internal panic (a bug in livehub); the call had no
 /// effect or only part of it. Please report it.
 pub const LIVEHUB_ERR_PANIC: u32 = 13;
+/// `livehub_publisher_push_flv()`: the FLV byte stream is rejected for good
+/// (bad signature, version or header size, or a tag over `max_tag_size`);
+/// every later `push_flv` on this publisher returns it: close the
+/// connection. The stream and its players carry on.
+pub const LIVEHUB_ERR_FLV_REJECTED: u32 = 14;
 
 /// NUL-terminated descriptions, indexed by code. The core's wording for the
 /// codes it produces (checked by the tests).
-const DESCRIPTIONS: [&[u8]; 14] = [
+const DESCRIPTIONS: [&[u8]; 15] = [
     b"ok\0",
     b"no data yet, try again\0",
     b"end of stream\0",
@@ -63,6 +71,7 @@ const DESCRIPTIONS: [&[u8]; 14] = [
     b"buffer too small\0",
     b"player expired after not reading\0",
     b"internal panic caught by livehub\0",
+    b"FLV byte stream rejected\0",
 ];
 
 const UNKNOWN: &[u8] = b"unknown result\0";
@@ -84,6 +93,7 @@ pub(crate) fn from_error(e: Error) -> livehub_result {
         Error::TooLarge => LIVEHUB_ERR_TOO_LARGE,
         Error::Buffer => LIVEHUB_ERR_BUFFER,
         Error::Expired => LIVEHUB_ERR_EXPIRED,
+        Error::FlvRejected => LIVEHUB_ERR_FLV_REJECTED,
     }
 }
 

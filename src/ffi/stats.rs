@@ -1,7 +1,7 @@
 //! The plain `#[repr(C)]` statistics views and their copy-out helper.
 
 use super::result::{from_error, livehub_result, LIVEHUB_OK};
-use crate::{PlayerState, PlayerStats, PublisherStats, StreamStats};
+use crate::{PlayerState, PlayerStats, PublisherState, PublisherStats, StreamStats};
 use std::ffi::c_char;
 
 /// `livehub_stream_stats.publisher_state`: no publisher.
@@ -156,12 +156,10 @@ impl livehub_stream_stats {
         let present = |c: &'static str| (!c.is_empty()).then_some(c);
         livehub_stream_stats {
             struct_size: std::mem::size_of::<livehub_stream_stats>() as u32,
-            publisher_state: if s.publishing {
-                LIVEHUB_PUBLISHER_ACTIVE
-            } else if s.waiting {
-                LIVEHUB_PUBLISHER_WAITING
-            } else {
-                LIVEHUB_PUBLISHER_NONE
+            publisher_state: match s.publisher {
+                PublisherState::None => LIVEHUB_PUBLISHER_NONE,
+                PublisherState::Active => LIVEHUB_PUBLISHER_ACTIVE,
+                PublisherState::Waiting => LIVEHUB_PUBLISHER_WAITING,
             },
             publish_count: s.publish_count,
             tags_in: s.tags_in,

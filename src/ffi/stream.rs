@@ -2,8 +2,8 @@
 
 use super::config::{livehub_play_options, play_options_from_c};
 use super::handle::{
-    arc_or_null, check_non_null, free_arc, ref_or_null, retain_arc, to_box_ptr, write_out,
-    Castable, OwnershipArc,
+    arc_or_null, check_non_null, free_arc, retain_arc, to_box_ptr, write_out, Castable,
+    OwnershipArc,
 };
 use super::player::{livehub_player, PlayerHandle};
 use super::publisher::livehub_publisher;
@@ -29,7 +29,7 @@ pub struct livehub_stream {
 
 impl Castable for livehub_stream {
     type Ownership = OwnershipArc;
-    type RustType = Stream;
+    type RustType = crate::stream::Shared;
 }
 
 /// Adds a reference to `s` and returns `s` (NULL gives NULL). Each
@@ -83,7 +83,7 @@ pub extern "C" fn livehub_stream_publish(
 ) -> livehub_result {
     ffi_panic_boundary! {
         check_non_null!(s, pub_out);
-        let stream = arc_or_null!(s);
+        let stream = Stream::from_shared(arc_or_null!(s));
         match stream.publish() {
             Ok(publisher) => {
                 // SAFETY: `pub_out` is non-NULL (checked) and valid for
@@ -133,7 +133,7 @@ pub extern "C" fn livehub_stream_play(
             Ok(o) => o,
             Err(code) => return code,
         };
-        let stream = arc_or_null!(s);
+        let stream = Stream::from_shared(arc_or_null!(s));
         match stream.play(opts) {
             Ok(player) => {
                 let handle = PlayerHandle::new(player);
@@ -198,7 +198,7 @@ pub extern "C" fn livehub_stream_set_userdata(
     drop: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
 ) -> livehub_result {
     ffi_panic_boundary! {
-        let stream: &Stream = ref_or_null!(s);
+        let stream = Stream::from_shared(arc_or_null!(s));
         let value: Option<Box<dyn std::any::Any + Send + Sync>> = if userdata.is_null() {
             None
         } else {
@@ -222,8 +222,8 @@ pub extern "C" fn livehub_stream_set_userdata(
 pub extern "C" fn livehub_stream_userdata(s: *const livehub_stream) -> *mut c_void {
     ffi_panic_boundary! {
         // SAFETY: the caller passes NULL or a stream it holds a reference to.
-        let stream: &Stream = match unsafe { super::handle::try_ref(s) } {
-            Some(stream) => stream,
+        let stream = match unsafe { super::handle::try_clone_arc(s) } {
+            Some(shared) => Stream::from_shared(shared),
             None => return std::ptr::null_mut(),
         };
         stream.with_userdata(|value| {
@@ -256,7 +256,7 @@ pub extern "C" fn livehub_stream_get_stats(
 ) -> livehub_result {
     ffi_panic_boundary! {
         check_non_null!(s, stats_out);
-        let stream: &Stream = super::handle::ref_or_null!(s);
+        let stream = Stream::from_shared(arc_or_null!(s));
         let stats = super::stats::livehub_stream_stats::from_core(&stream.stats());
         // SAFETY: `stats_out` is non-NULL (checked) and, by the caller's
         // contract, a `livehub_stream_stats` valid for its `struct_size`.

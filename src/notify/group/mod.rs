@@ -40,8 +40,6 @@ mod handle;
 mod link;
 #[cfg(test)]
 mod tests;
-mod wakeups;
 
 pub use handle::{Group, WakeFn};
 pub(crate) use link::GroupLink;
-pub(crate) use wakeups::Wakeups;

@@ -1,64 +1,24 @@
-//! One-shot wake-ups for players.
-//!
-//! A player *arms* its [`Notifier`] when a read finds nothing (the stream puts
-//! it on its waiter list, at most once). Whoever next changes the stream — a
-//! push, an unpublish, a removal, a tick — takes the whole list under the
-//! stream lock, lets the lock go, and only then *fires* each notifier: the
-//! callback runs with no livehub lock held, so it may call back into livehub,
-//! even read its own player. Firing dequeues, so a notifier fires at most once
-//! per arming however many tags arrive before its player reads again.
-//!
-//! ```
-//! use livehub::{Hub, Error};
-//! use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
-//! let hub = Hub::new(Default::default());
-//! let stream = hub.stream("live/a").unwrap();
-//! let mut player = stream.play(Default::default()).unwrap();
-//! let fired = Arc::new(AtomicUsize::new(0));
-//! let f = fired.clone();
-//! player.notifier().set_callback(Some(Arc::new(move || { f.fetch_add(1, Ordering::SeqCst); })));
-//! assert_eq!(player.read().err(), Some(Error::Again)); // arms
-//! let mut publisher = stream.publish().unwrap();
-//! publisher.push_tag(8, 0, &[0x2f, 1, 2]).unwrap();     // fires
-//! publisher.push_tag(8, 23, &[0x2f, 1, 2]).unwrap();    // not armed: no second call
-//! assert_eq!(fired.load(Ordering::SeqCst), 1);
-//! ```
+//! A player's wake-up: a callback run at most once per arming, and the
+//! signal `Player::wait` blocks on.
 
-use crate::sync::{
-    current_thread, lock, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering, ThreadId,
-};
+use crate::sync::{current_thread, lock, AtomicBool, Condvar, Mutex, ThreadId};
 use std::time::Instant;
 
 /// A notification callback. It runs on whichever thread changed the stream,
 /// after every livehub lock is released.
 pub type Callback = std::sync::Arc<dyn Fn() + Send + Sync>;
 
-/// The shared half of a player: its wake-up, and what the stream may see of
-/// it (position, counters, expiry) without touching the player itself.
-/// Shared between the player, the stream (its player registry and waiter
-/// list) and whoever fires it.
+/// A player's one-shot wake-up: its callback, and the signal a blocking
+/// `wait` sleeps on. Nothing else: what the stream sees of a player
+/// (position, counters, expiry) is the stream's own record of it.
+///
+/// Shared between the player, the waiter list it is armed on, and whoever
+/// fires it.
 pub struct Notifier {
-    /// On the stream's waiter list. Read and written only under the stream
-    /// lock; atomic so the notifier can be shared.
+    /// On a waiter list ([`WaitList`](super::WaitList)). Read and written
+    /// only under the lock of the list's stream; atomic so the notifier can
+    /// be shared.
     pub(crate) queued: AtomicBool,
-    /// Index in the stream's player registry (under the stream lock).
-    pub(crate) slot: AtomicUsize,
-    /// Mirrors of the player's position and counters, written by the player
-    /// with plain relaxed stores, read by stats and the stall check.
-    pub(crate) pos: AtomicU64,
-    pub(crate) tags_out: AtomicU64,
-    pub(crate) bytes_out: AtomicU64,
-    pub(crate) tags_dropped: AtomicU64,
-    /// The player saw the end of its stream.
-    pub(crate) ended: AtomicBool,
-    /// Set by the stall check: the player's reads fail with `Expired`.
-    pub(crate) expired: AtomicBool,
-    /// Stall check bookkeeping (under the stream lock): the position seen
-    /// and since when it has not moved while data was waiting.
-    pub(crate) stall_pos: AtomicU64,
-    pub(crate) stall_since: AtomicU64,
-    /// Per-stream player number, for stats.
-    pub(crate) id: u64,
     state: Mutex<State>,
     cond: Condvar,
 }
@@ -76,19 +36,9 @@ struct State {
 }
 
 impl Notifier {
-    pub(crate) fn new(id: u64, pos: u64, now: u64) -> Notifier {
+    pub(crate) fn new() -> Notifier {
         Notifier {
             queued: AtomicBool::new(false),
-            slot: AtomicUsize::new(0),
-            pos: AtomicU64::new(pos),
-            tags_out: AtomicU64::new(0),
-            bytes_out: AtomicU64::new(0),
-            tags_dropped: AtomicU64::new(0),
-            ended: AtomicBool::new(false),
-            expired: AtomicBool::new(false),
-            stall_pos: AtomicU64::new(pos),
-            stall_since: AtomicU64::new(now),
-            id,
             state: Mutex::new(State::default()),
             cond: Condvar::new(),
         }
@@ -179,13 +129,5 @@ impl Notifier {
             }
             st.blocked -= 1;
         }
-    }
-}
-
-/// Marks a list taken from a stream as no longer queued. Call under the
-/// stream lock, right after taking it.
-pub(crate) fn dequeue_all(list: &[crate::sync::Arc<Notifier>]) {
-    for n in list {
-        n.queued.store(false, Ordering::Relaxed);
     }
 }
