@@ -56,6 +56,7 @@ void conn_release_handles(conn *c)
     if (c->player) {
         livehub_player_release(c->player);
         c->player = NULL;
+        if (c->prompt) player_joined(c);   /* no longer waiting for first bytes */
         if (g_verbose)
             say("[loop %d] player %s of %s left: %llu bytes", c->loop->id, c->peer, c->key,
                 (unsigned long long)c->bytes_out);
