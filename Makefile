@@ -4,6 +4,9 @@
 #   make test         everything CI checks (see the `test` target for the list)
 #   make demo         build everything and run the HTTP-FLV demo server (flv_relay) until Ctrl-C
 #   make demo-basic   build and run c_examples/build/basic
+#   make install      lib/, include/ and lib/pkgconfig/ under $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make uninstall    removes exactly what make install put there
+#   make nginx-demo   the stock nginx with the livehub module on 127.0.0.1:8090
 #
 # Examples link the static library (target/<profile>/liblivehub.a) and use
 # only the public headers in include/.
@@ -37,7 +40,9 @@ EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES)
 HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
-        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay
+        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
+        install uninstall dist test-header-docs test-install \
+        nginx-module nginx-module-asan nginx-demo test-nginx
 
 # The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
@@ -103,6 +108,52 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 	cd web && $(NPM) install --no-audit --no-fund
 	@touch $@
 
+# integrations/nginx: ngx_http_livehub_module for the system's nginx
+# (Debian's nginx 1.22 + nginx-dev), built by integrations/nginx/build.sh
+# against /usr/share/nginx/src with -Wall -Wextra -Werror and loaded with
+# load_module: no nginx rebuild. The ASan+UBSan build links the debug
+# library; nginx runs it with the sanitizer runtimes preloaded.
+NGINX_DIR     := integrations/nginx
+NGINX_BUILD   := $(NGINX_DIR)/build
+NGINX_SO      := $(NGINX_BUILD)/ngx_http_livehub_module.so
+NGINX_ASAN_SO := $(NGINX_BUILD)/asan/ngx_http_livehub_module.so
+NGINX_DEPS    := $(wildcard $(NGINX_DIR)/*.c $(NGINX_DIR)/*.h) $(NGINX_DIR)/config $(NGINX_DIR)/build.sh $(HEADERS)
+NGINX_TESTS   := $(sort $(wildcard tests/nginx/[0-9]*.sh))
+NGINX_DEMO    ?= 127.0.0.1:8090
+
+nginx-module: lib
+	@$(MAKE) --no-print-directory $(NGINX_SO)
+
+nginx-module-asan:
+	$(NICE) $(CARGO) build
+	@$(MAKE) --no-print-directory $(NGINX_ASAN_SO)
+
+$(NGINX_SO): $(NGINX_DEPS) $(LIB_REL)
+	NICE="$(NICE)" $(NGINX_DIR)/build.sh $(NGINX_BUILD) $(LIB_REL)
+
+$(NGINX_ASAN_SO): $(NGINX_DEPS) $(LIB_DBG)
+	NICE="$(NICE)" $(NGINX_DIR)/build.sh $(NGINX_BUILD)/asan $(LIB_DBG) \
+	  "-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  "-fsanitize=address,undefined"
+
+# nginx on NGINX_DEMO with the module, the demo page of web/ and live/demo
+# (DEMO_FLV looped by ffmpeg, published over HTTP POST) until Ctrl-C.
+nginx-demo: nginx-module web-deps
+	bash $(NGINX_DIR)/demo.sh $(NGINX_DEMO) $(DEMO_FLV)
+
+# The module end to end (tests/nginx/*.sh, each bounded, loopback only, a
+# PASS or FAIL line each): load and directives, ffmpeg clients, reload, the
+# SRS #4143 scenario under ASan, Chromium on the demo page, 1,000 players.
+test-nginx: lib web-deps
+	$(NICE) $(CARGO) build
+	@$(MAKE) --no-print-directory $(NGINX_SO) $(NGINX_ASAN_SO) $(addprefix $(BUILD)/,$(SERVER_EXAMPLES))
+	@pass=0; fail=0; failed=; for t in $(NGINX_TESTS); do \
+	  echo "== $$t"; \
+	  if bash $$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); failed="$$failed $$t"; fi; \
+	done; \
+	[ $$fail -eq 0 ] || echo "nginx: failed:$$failed"; \
+	echo "nginx: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
 # Build everything and run the HTTP-FLV demo server until Ctrl-C: live/demo
 # is DEMO_FLV looped at real-time pace. DEMO_HTTP=0.0.0.0:8080 to open it up.
 demo: all web-deps
@@ -123,8 +174,9 @@ demo-basic: lib
 
 # Everything CI runs, in order: header drift, cargo tests, loom, header
 # compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
-# end-to-end tests of flv_relay with real clients.
-test: test-header-drift test-lint test-cargo test-loom header-check test-examples test-asan test-e2e
+# end-to-end tests of flv_relay and of the nginx module with real clients.
+test: test-header-drift test-header-docs test-lint test-cargo test-loom header-check test-install test-examples \
+      test-asan test-e2e test-nginx
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -139,6 +191,17 @@ test-header-drift:
 	  echo "       The C API changed: review the diff and commit the regenerated header."; \
 	  exit 1; }
 	@echo "header-drift: include/livehub.h matches the committed version"
+
+# Every exported function's header comment says Ownership, Threads and
+# Returns (scripts/check_header_docs.sh); and the script itself still
+# catches each kind of gap (tests/header_docs/bad.h must give expected.txt).
+test-header-docs:
+	@scripts/check_header_docs.sh include/livehub.h
+	@out=$$(scripts/check_header_docs.sh tests/header_docs/bad.h) && { \
+	  echo "error: check_header_docs.sh accepted tests/header_docs/bad.h"; exit 1; }; \
+	  printf '%s\n' "$$out" | diff -u tests/header_docs/expected.txt - || { \
+	  echo "error: check_header_docs.sh no longer reports what tests/header_docs/expected.txt lists"; exit 1; }
+	@echo "header-docs: the checker reports every gap in tests/header_docs/bad.h"
 
 # Formatting, and clippy with warnings as errors: among others the lint that
 # every unsafe block in src/ffi/ carries a SAFETY comment.
@@ -206,6 +269,14 @@ test-e2e: lib web-deps | $(ASAN_DIR)
 	[ $$fail -eq 0 ] || echo "e2e: failed:$$failed"; \
 	echo "e2e: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
+# (h) make install into a temporary prefix, then what a user does with it
+# (tests/install/run.sh, the commands of README.md's "Install" section):
+# pkg-config builds against the shared and the static library, the
+# SONAME, the exported symbols, two Rust static libraries in one program,
+# DESTDIR staging, and make uninstall leaving the prefix empty.
+test-install: lib
+	$(NICE) bash tests/install/run.sh
+
 # Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players),
 # then the C-ABI wake-up benchmark (armed players in groups, 1..100,000).
 bench:
@@ -214,9 +285,10 @@ bench:
 
 # The HTTP-FLV relay under 100, 500, 1,000 and 2,000 loopback players of one
 # ~530 kbit/s stream, with --merge-ms 0 and the default 350: its CPU, RSS and
-# per-player throughput, as a table (scripts/bench_relay.sh; about 5 minutes;
-# needs ffmpeg and curl). PLAYERS="..." MODES="..." narrow it down.
-bench-relay: servers
+# per-player throughput, as a table (scripts/bench_relay.sh; about 10 minutes with both servers;
+# needs ffmpeg and curl); each row for flv_relay and for nginx with the
+# livehub module. PLAYERS="..." MODES="..." SERVERS="..." narrow it down.
+bench-relay: servers nginx-module
 	bash scripts/bench_relay.sh
 
 # Fuzz every cargo-fuzz target for FUZZ_SECONDS each (installs cargo-fuzz if needed).
@@ -224,9 +296,93 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-# Remove the example binaries.
+# ---- install -----------------------------------------------------------------
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=$(PREFIX)/lib] [INCLUDEDIR=$(PREFIX)/include]
+#
+#   $(LIBDIR)/liblivehub.so.$(VERSION)   SONAME liblivehub.so.$(SOMAJOR); exports livehub_* only
+#   $(LIBDIR)/liblivehub.so.$(SOMAJOR), liblivehub.so   symlinks
+#   $(LIBDIR)/liblivehub.a               exports livehub_* only (see below)
+#   $(INCLUDEDIR)/livehub.h, livehub.hpp
+#   $(LIBDIR)/pkgconfig/livehub.pc       Libs.private: what the static library needs
+#
+# The installed liblivehub.a is target/release/liblivehub.a with its Rust
+# standard library made private: one relocatable object linked from the
+# members the livehub_* functions need (`ld -r -u livehub_...`), in which
+# every other global symbol is made local (`objcopy --keep-global-symbols`).
+# Two Rust static libraries in one program then cannot clash (each keeps
+# its own std, allocator and panic runtime); tests/install/run.sh checks it.
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL      ?= install
+NM           ?= nm
+OBJCOPY      ?= objcopy
+RUSTC        ?= rustc
+VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+SOMAJOR      := $(firstword $(subst ., ,$(VERSION)))
+DIST         := target/release/dist
+
+$(DIST):
+	mkdir -p $@
+
+# The symbol-localised static library and the list of what it exports.
+dist: $(DIST)/liblivehub.a $(DIST)/native-static-libs
+
+$(DIST)/liblivehub.a: $(LIB_REL) | $(DIST)
+	$(NM) -g --defined-only $(LIB_REL) 2>/dev/null | awk '$$2 == "T" && $$3 ~ /^livehub_/ { print $$3 }' \
+	  | sort -u > $(DIST)/exports.txt
+	@test -s $(DIST)/exports.txt || { echo "error: no livehub_ symbol in $(LIB_REL)"; exit 1; }
+	$(LD) -r --force-group-allocation $$(sed 's/^/-u /' $(DIST)/exports.txt) $(LIB_REL) -o $(DIST)/livehub.o
+	$(OBJCOPY) --keep-global-symbols=$(DIST)/exports.txt --remove-section=.llvmbc --remove-section=.llvmcmd \
+	  $(DIST)/livehub.o
+	rm -f $@ && $(AR) rcs $@ $(DIST)/livehub.o && rm -f $(DIST)/livehub.o
+
+# What a program linking liblivehub.a needs from the system: the Rust
+# standard library's native libraries, as rustc prints them for a static
+# library of this target (livehub and its dependencies link none of their
+# own; the static build in tests/install/run.sh would catch one).
+$(DIST)/native-static-libs: | $(DIST)
+	echo '' | $(RUSTC) --crate-type staticlib --crate-name livehub_probe --print native-static-libs \
+	  -o $(DIST)/libprobe.a - 2>&1 | sed -n 's/^note: native-static-libs: //p' > $@.tmp
+	rm -f $(DIST)/libprobe.a
+	@test -s $@.tmp || { echo "error: rustc printed no native-static-libs"; rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
+
+install: lib dist
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 $(DIST)/liblivehub.a $(DESTDIR)$(LIBDIR)/liblivehub.a
+	$(INSTALL) -m 755 target/release/liblivehub.so $(DESTDIR)$(LIBDIR)/liblivehub.so.$(VERSION)
+	ln -sf liblivehub.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblivehub.so.$(SOMAJOR)
+	ln -sf liblivehub.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/liblivehub.so
+	$(INSTALL) -m 644 include/livehub.h include/livehub.hpp $(DESTDIR)$(INCLUDEDIR)/
+	@echo "  GEN      $(DIST)/livehub.pc (prefix=$(PREFIX))"
+	@{ echo 'prefix=$(PREFIX)'; \
+	  echo 'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))'; \
+	  echo 'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))'; \
+	  echo; \
+	  echo 'Name: livehub'; \
+	  echo 'Description: Lifetime-safe live-stream fan-out (one FLV publisher, many players)'; \
+	  echo 'Version: $(VERSION)'; \
+	  echo 'Libs: -L$${libdir} -llivehub'; \
+	  echo "Libs.private: $$(cat $(DIST)/native-static-libs)"; \
+	  echo 'Cflags: -I$${includedir}'; \
+	} > $(DIST)/livehub.pc
+	$(INSTALL) -m 644 $(DIST)/livehub.pc $(DESTDIR)$(PKGCONFIGDIR)/livehub.pc
+
+# Removes the files of make install (same PREFIX, DESTDIR, LIBDIR,
+# INCLUDEDIR), then those of its directories that are left empty.
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/liblivehub.a $(DESTDIR)$(LIBDIR)/liblivehub.so \
+	  $(DESTDIR)$(LIBDIR)/liblivehub.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/liblivehub.so.$(VERSION) \
+	  $(DESTDIR)$(INCLUDEDIR)/livehub.h $(DESTDIR)$(INCLUDEDIR)/livehub.hpp $(DESTDIR)$(PKGCONFIGDIR)/livehub.pc
+	rmdir $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) 2>/dev/null || true
+
+# Remove the example binaries and the nginx module builds.
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(NGINX_BUILD)
 
 # Also remove every cargo build (target/, including target/loom and target/asan).
 distclean: clean

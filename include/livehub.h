@@ -58,9 +58,17 @@
 #include <stdint.h>
 #include <stddef.h>
 
-/** Version of this header. Compare with livehub_version(), the version of the
-    library actually linked. */
-#define LIVEHUB_VERSION "0.1.0"
+/**
+ * Version of this header. Compare with livehub_version(), the version of
+ * the library actually linked: a program built against 0.MINOR runs with
+ * any library 0.MINOR2 >= 0.MINOR (see "ABI policy" in README.md).
+ */
+#define LIVEHUB_VERSION "0.2.0"
+#define LIVEHUB_VERSION_MAJOR 0
+#define LIVEHUB_VERSION_MINOR 2
+#define LIVEHUB_VERSION_PATCH 0
+/** (MAJOR << 16) | (MINOR << 8) | PATCH, for #if comparisons. */
+#define LIVEHUB_VERSION_NUMBER 512
 
 /**
  * Success.
@@ -717,18 +725,22 @@ extern "C" {
  * Returns a short English description of `r`, such as "end of stream".
  *
  * Never returns NULL: codes this library does not know give
- * "unknown result". The string is static: do not free it; it stays valid
- * for the life of the process.
+ * "unknown result" (and a caught internal panic gives "panic").
+ *
+ * Ownership: the string is static: do not free it; it stays valid for the
+ * life of the process.
  *
  * Threads: any, concurrently.
  */
 const char *livehub_result_str(livehub_result r);
 
 /**
- * Returns the version of the linked library, such as "0.1.0" (compare it
- * with `LIVEHUB_VERSION`, the version of this header).
+ * Returns the version of the linked library, "MAJOR.MINOR.PATCH" such as
+ * "0.2.0" (compare it with `LIVEHUB_VERSION`, the version of this header;
+ * a program built against 0.MINOR runs with any 0.x library of the same
+ * or a later MINOR). Never returns NULL.
  *
- * Never returns NULL. The string is static: do not free it.
+ * Ownership: the string is static: do not free it.
  *
  * Threads: any, concurrently.
  */
@@ -792,6 +804,8 @@ livehub_result livehub_group_dispatch(livehub_group *g, size_t *fired_out);
  * Threads: any, but not while another call on `g` is in progress (a
  * `wake` running on another thread is waited for). From inside `wake`,
  * it does not wait for that running call.
+ *
+ * Returns nothing; NULL `g`: does nothing.
  */
 void livehub_group_release(livehub_group *g);
 
@@ -800,9 +814,11 @@ void livehub_group_release(livehub_group *g);
  * `cfg->struct_size`. Call it before changing any field and passing the
  * struct to `livehub_hub_new()`.
  *
- * Ownership: `cfg` is the caller's; it is only written. NULL: does nothing.
+ * Ownership: `cfg` is the caller's; it is only written.
  *
  * Threads: any, concurrently (on different structs).
+ *
+ * Returns nothing; NULL `cfg`: does nothing.
  */
 void livehub_config_init(livehub_config *cfg);
 
@@ -814,10 +830,11 @@ void livehub_config_init(livehub_config *cfg);
  * and writes only that version's fields (`struct_size`, `timestamp_mode`,
  * `republish_wait_ms`).
  *
- * Ownership: `opts` is the caller's; it is only written. NULL: does
- * nothing.
+ * Ownership: `opts` is the caller's; it is only written.
  *
  * Threads: any, concurrently (on different structs).
+ *
+ * Returns nothing; NULL `opts`: does nothing.
  */
 void livehub_play_options_init(livehub_play_options *opts);
 
@@ -826,10 +843,11 @@ void livehub_play_options_init(livehub_play_options *opts);
  * LIVEHUB_INHERIT, `group` NULL) and sets `opts->struct_size`: the
  * `livehub_play_options_init()` of this header (the name is mapped to it).
  *
- * Ownership: `opts` is the caller's; it is only written. NULL: does
- * nothing.
+ * Ownership: `opts` is the caller's; it is only written.
  *
  * Threads: any, concurrently (on different structs).
+ *
+ * Returns nothing; NULL `opts`: does nothing.
  */
 void livehub_play_options_init_v2(livehub_play_options *opts);
 
@@ -870,10 +888,14 @@ livehub_result livehub_hub_new(const livehub_config *cfg, livehub_hub **hub_out)
 livehub_result livehub_hub_tick(livehub_hub *hub);
 
 /**
- * Adds a reference to `hub` and returns `hub` (NULL gives NULL). Each
- * reference is released with its own `livehub_hub_release()`.
+ * Adds a reference to `hub` and returns `hub`.
+ *
+ * Ownership: the caller owns the new reference and releases it with its
+ * own `livehub_hub_release()`; the one it passed in stays its own too.
  *
  * Threads: any, concurrently.
+ *
+ * Returns `hub`; NULL `hub` gives NULL (and adds nothing).
  */
 livehub_hub *livehub_hub_retain(livehub_hub *hub);
 
@@ -887,6 +909,8 @@ livehub_hub *livehub_hub_retain(livehub_hub *hub);
  * again unless you hold another reference.
  *
  * Threads: any, concurrently.
+ *
+ * Returns nothing; NULL `hub`: does nothing.
  */
 void livehub_hub_release(livehub_hub *hub);
 
@@ -966,10 +990,14 @@ livehub_result livehub_hub_remove(livehub_hub *hub, const char *key);
 livehub_result livehub_hub_stats_json(livehub_hub *hub, char *buf, size_t cap, size_t *len_out);
 
 /**
- * Adds a reference to `s` and returns `s` (NULL gives NULL). Each
- * reference is released with its own `livehub_stream_release()`.
+ * Adds a reference to `s` and returns `s`.
+ *
+ * Ownership: the caller owns the new reference and releases it with its
+ * own `livehub_stream_release()`; the one it passed in stays its own too.
  *
  * Threads: any, concurrently.
+ *
+ * Returns `s`; NULL `s` gives NULL (and adds nothing).
  */
 livehub_stream *livehub_stream_retain(livehub_stream *s);
 
@@ -984,6 +1012,8 @@ livehub_stream *livehub_stream_retain(livehub_stream *s);
  * Ownership: consumes the caller's reference.
  *
  * Threads: any, concurrently.
+ *
+ * Returns nothing; NULL `s`: does nothing.
  */
 void livehub_stream_release(livehub_stream *s);
 
@@ -1171,6 +1201,8 @@ livehub_result livehub_publisher_get_stats(livehub_publisher *p,
  * Ownership: consumes `p`: do not use it again.
  *
  * Threads: any, but not overlapping another call on `p`.
+ *
+ * Returns nothing; NULL `p`: does nothing.
  */
 void livehub_publisher_release(livehub_publisher *p);
 
@@ -1379,6 +1411,8 @@ livehub_result livehub_player_set_notify_with_release(livehub_player *pl,
  * thread (this waits for it to finish), or the callback itself when no
  * other call on the player is in progress. Never overlapping
  * `livehub_player_set_notify()`.
+ *
+ * Returns nothing; NULL `pl`: does nothing.
  */
 void livehub_player_release(livehub_player *pl);
 

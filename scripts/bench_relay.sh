@@ -21,8 +21,14 @@
 # dies or writes to stderr, or a player gets an error or an invalid FLV
 # stream; performance is printed, never asserted.
 #
+# Each row is run for every server in SERVERS: flv_relay, and the stock
+# nginx with the livehub module (integrations/nginx; one worker, writes
+# merged by livehub_write_merge, the same modes), measured the same way
+# (the nginx worker's CPU and RSS) in the same run.
+#
 # Environment: MODES ("0 350"), PLAYERS ("100 500 1000 2000"), WARMUP (10),
-# WINDOW (20), RELAY_THREADS (1), OUT (c_examples/build/bench_relay).
+# WINDOW (20), RELAY_THREADS (1), SERVERS ("flv_relay nginx"),
+# OUT (c_examples/build/bench_relay).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/c_examples/build
@@ -33,6 +39,8 @@ PLAYERS=${PLAYERS:-"100 500 1000 2000"}
 WARMUP=${WARMUP:-10}
 WINDOW=${WINDOW:-20}
 RELAY_THREADS=${RELAY_THREADS:-1}
+SERVERS=${SERVERS:-"flv_relay nginx"}
+NGINX_SO=${NGINX_SO:-$ROOT/integrations/nginx/build/ngx_http_livehub_module.so}
 OUT=${OUT:-$BUILD/bench_relay}
 KEY=live/bench
 SAMPLE=$OUT/bench.flv
@@ -65,6 +73,10 @@ trap cleanup EXIT
 trap 'fail interrupted' INT TERM
 
 for bin in "$RELAY" "$LOAD"; do [ -x "$bin" ] || fail "$bin is missing (make servers builds it)"; done
+if grep -qw nginx <<<"$SERVERS"; then
+  command -v nginx >/dev/null || fail "nginx is needed for the nginx rows (or SERVERS=flv_relay)"
+  [ -f "$NGINX_SO" ] || fail "$NGINX_SO is missing (make nginx-module builds it)"
+fi
 command -v ffmpeg >/dev/null || fail "ffmpeg is needed"
 command -v curl >/dev/null || fail "curl is needed"
 mkdir -p "$OUT"
@@ -95,20 +107,50 @@ stream_field() {
     sed -n "s|.*\"key\":\"$1\"||p" | grep -o "\"$2\":[^,}]*" | head -n 1 | cut -d: -f2 | tr -d '"'
 }
 
-# run_one MODE N: one row. Sets ROW (JSON) and appends to the table.
+# start_server SERVER MODE DIR: flv_relay, or the stock nginx with the
+# livehub module (integrations/nginx, one worker, livehub_write_merge MODE),
+# on 127.0.0.1. Sets SRV (the pid to stop), WATCH (the pid whose CPU and RSS
+# are measured: the relay, or the nginx worker) and BASE.
+start_server() {
+  local server=$1 merge=$2 dir=$3 i port=
+  if [ "$server" = nginx ]; then
+    # below the ephemeral range, where the load client's own ports are
+    local low
+    low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    [ "${low:-0}" -gt 12000 ] || low=32768
+    for i in $(seq 1 50); do
+      port=$((10000 + RANDOM % (low - 10000)))
+      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+    done
+    mkdir -p "$dir/nginx"
+    bash "$ROOT/integrations/nginx/conf.sh" "$dir/nginx" "127.0.0.1:$port" "$NGINX_SO" "$ROOT/web" 1 \
+      "livehub_write_merge ${merge}ms;" >"$dir/nginx/nginx.conf"
+    nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g 'daemon off;' >"$dir/relay.out" 2>"$dir/relay.err" &
+    SRV=$!
+    PIDS+=("$SRV")
+    for i in $(seq 1 200); do grep -q 'livehub .*hub ready' "$dir/nginx/error.log" 2>/dev/null && break; sleep 0.05; done
+    WATCH=$(ps -o pid= --ppid "$SRV" | tr -d ' ' | head -n 1)
+    [ -n "$WATCH" ] || fail "nginx did not start (merge $merge): $(head -c 300 "$dir/nginx/error.log" "$dir/relay.err")"
+  else
+    "$RELAY" --http 127.0.0.1:0 --threads "$RELAY_THREADS" --merge-ms "$merge" \
+      >"$dir/relay.out" 2>"$dir/relay.err" &
+    SRV=$!
+    WATCH=$SRV
+    PIDS+=("$SRV")
+    for i in $(seq 1 200); do grep -q '^flv_relay: ready' "$dir/relay.out" && break; sleep 0.05; done
+    port=$(sed -n 's/^flv_relay: listening http 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$dir/relay.out")
+    [ -n "$port" ] || fail "the relay did not start (merge $merge): $(head -c 300 "$dir/relay.err")"
+  fi
+  BASE=http://127.0.0.1:$port
+}
+
+# run_one SERVER MODE N: one row. Sets ROW (JSON) and appends to the table.
 run_one() {
-  local merge=$1 n=$2 dir=$OUT/merge${1}_n$2 i rc=0
+  local server=$1 merge=$2 n=$3 dir=$OUT/${1}_merge${2}_n$3 i rc=0
   rm -rf "$dir"
   mkdir -p "$dir"
-  "$RELAY" --http 127.0.0.1:0 --threads "$RELAY_THREADS" --merge-ms "$merge" \
-    >"$dir/relay.out" 2>"$dir/relay.err" &
-  local relay=$!
-  PIDS+=("$relay")
-  for i in $(seq 1 200); do grep -q '^flv_relay: ready' "$dir/relay.out" && break; sleep 0.05; done
-  local port
-  port=$(sed -n 's/^flv_relay: listening http 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$dir/relay.out")
-  [ -n "$port" ] || fail "the relay did not start (merge $merge, N $n): $(head -c 300 "$dir/relay.err")"
-  BASE=http://127.0.0.1:$port
+  start_server "$server" "$merge" "$dir"
+  local relay=$SRV
 
   ffmpeg -nostdin -v error -re -i "$SAMPLE" -c copy -f flv -method POST "$BASE/$KEY.flv" \
     2>"$dir/publisher.err" &
@@ -120,15 +162,18 @@ run_one() {
   # A first GOP in the cache, so that every player joins on a keyframe.
   sleep 2
 
-  "$LOAD" -n "$n" -w "$WARMUP" --window "$WINDOW" --stats-key "$KEY" --watch-pid "$relay" \
+  "$LOAD" -n "$n" -w "$WARMUP" --window "$WINDOW" --stats-key "$KEY" --watch-pid "$WATCH" \
     "$BASE/$KEY.flv" >"$dir/flv_load.log" 2>&1 || rc=$?
   local result
   result=$(grep '^RESULT' "$dir/flv_load.log")
-  alive "$relay" || fail "the relay died (merge $merge, N $n); see $dir"
+  alive "$relay" || fail "$server died (merge $merge, N $n); see $dir"
+  if [ "$server" = nginx ] && grep -E '\[(alert|emerg|crit)\]|exited on signal' "$dir/nginx/error.log"; then
+    fail "nginx logged an alert or a crash (merge $merge, N $n); see $dir/nginx/error.log"
+  fi
   stop_pid "$pub"
   stop_pid "$relay"
   wait "$relay" 2>/dev/null
-  [ ! -s "$dir/relay.err" ] || fail "the relay wrote to stderr (merge $merge, N $n): $(head -c 500 "$dir/relay.err")"
+  [ ! -s "$dir/relay.err" ] || fail "$server wrote to stderr (merge $merge, N $n): $(head -c 500 "$dir/relay.err")"
   if [ "$rc" -ne 0 ] || [ -z "$result" ]; then
     sed 's/^/  | /' "$dir/flv_load.log" >&2
     fail "flv_load failed (exit $rc; merge $merge, N $n): a player got an error or an invalid stream"
@@ -138,20 +183,20 @@ run_one() {
   u=$(get watch_user_pct); s=$(get watch_sys_pct); rss=$(get watch_rss_kb); rps=$(get reads_per_s_median)
   med=$(get median_kbps); min=$(get min_kbps); ratio=$(get min_ratio)
   mbps=$(get window_mbps); skbps=$(get stream_kbps); cu=$(get cpu_user_pct); cs=$(get cpu_sys_pct)
-  awk -v m="$merge" -v n="$n" -v u="$u" -v s="$s" -v rss="$rss" -v mbps="$mbps" -v med="$med" -v min="$min" \
+  awk -v sv="$server" -v m="$merge" -v n="$n" -v u="$u" -v s="$s" -v rss="$rss" -v mbps="$mbps" -v med="$med" -v min="$min" \
       -v ratio="$ratio" -v skbps="$skbps" -v cu="$cu" -v cs="$cs" -v rps="$rps" 'BEGIN {
-    printf "| %d | %d | %.2f | %.2f | **%.2f** | %.1f | %.1f | %.1f | %.1f | %.1f%% | %.1f | %.1f | %.1f |\n",
-      m, n, u, s, u + s, rss / 1024, mbps, med, min, ratio * 100, skbps, rps, cu + cs
+    printf "| %s | %d | %d | %.2f | %.2f | **%.2f** | %.1f | %.1f | %.1f | %.1f | %.1f%% | %.1f | %.1f | %.1f |\n",
+      sv, m, n, u, s, u + s, rss / 1024, mbps, med, min, ratio * 100, skbps, rps, cu + cs
   }' >>"$OUT/table.md"
-  awk -v m="$merge" -v n="$n" -v u="$u" -v s="$s" -v rss="$rss" -v mbps="$mbps" -v med="$med" -v min="$min" \
+  awk -v sv="$server" -v m="$merge" -v n="$n" -v u="$u" -v s="$s" -v rss="$rss" -v mbps="$mbps" -v med="$med" -v min="$min" \
       -v ratio="$ratio" -v skbps="$skbps" -v cu="$cu" -v cs="$cs" -v rps="$rps" -v th="$RELAY_THREADS" 'BEGIN {
-    printf "{\"merge_ms\":%d,\"players\":%d,\"relay_threads\":%d,\"relay_cpu_user_pct\":%.2f,\"relay_cpu_sys_pct\":%.2f,", m, n, th, u, s
+    printf "{\"server\":\"%s\",\"merge_ms\":%d,\"players\":%d,\"relay_threads\":%d,\"relay_cpu_user_pct\":%.2f,\"relay_cpu_sys_pct\":%.2f,", sv, m, n, th, u, s
     printf "\"relay_cpu_pct\":%.2f,\"relay_rss_mb\":%.1f,\"total_mbps\":%.1f,\"per_conn_median_kbps\":%.1f,", u + s, rss / 1024, mbps, med
     printf "\"per_conn_min_kbps\":%.1f,\"min_body_ratio\":%.4f,\"stream_body_kbps\":%.1f,", min, ratio, skbps
     printf "\"reads_per_s_median\":%.2f,", rps
     printf "\"load_cpu_user_pct\":%.1f,\"load_cpu_sys_pct\":%.1f}\n", cu, cs
   }' >>"$OUT/rows.json"
-  log "merge ${merge} ms, ${n} players: relay CPU ${u}% user + ${s}% sys, RSS $((rss / 1024)) MB, per-connection median ${med} / min ${min} kbit/s, slowest got $(awk -v r="$ratio" 'BEGIN { printf "%.1f", r * 100 }')% of the stream"
+  log "$server, merge ${merge} ms, ${n} players: CPU ${u}% user + ${s}% sys, RSS $((rss / 1024)) MB, per-connection median ${med} / min ${min} kbit/s, slowest got $(awk -v r="$ratio" 'BEGIN { printf "%.1f", r * 100 }')% of the stream"
 }
 
 t0=$(date +%s)
@@ -160,17 +205,19 @@ log "modes (--merge-ms): $MODES; players: $PLAYERS; ${WARMUP} s warm-up after th
 : >"$OUT/table.md"
 : >"$OUT/rows.json"
 for merge in $MODES; do
-  for n in $PLAYERS; do run_one "$merge" "$n"; done
+  for n in $PLAYERS; do
+    for server in $SERVERS; do run_one "$server" "$merge" "$n"; done
+  done
 done
 
 echo
-echo "flv_relay --threads $RELAY_THREADS, one stream (${file_kbps} kbit/s file; stream = tag bodies pushed in the window), ${WINDOW} s window after ${WARMUP} s warm-up"
-echo "CPU in % of one core (utime/stime of /proc/PID/stat), RSS = VmRSS at the end of the window;"
+echo "servers: $SERVERS (flv_relay --threads $RELAY_THREADS; nginx: one worker, the livehub module), one stream (${file_kbps} kbit/s file; stream = tag bodies pushed in the window), ${WINDOW} s window after ${WARMUP} s warm-up"
+echo "CPU in % of one core (utime/stime of /proc/PID/stat: the relay, or the nginx worker), RSS = VmRSS at the end of the window;"
 echo "per-conn kbit/s: FLV bytes; min / stream: the slowest player's tag-body bytes over those the publisher pushed;"
 echo "reads/s per conn: the load client's recv() calls that returned data, median (about the relay's writes per player)"
 echo
-echo "| merge ms | players | relay user % | relay sys % | relay CPU % | relay RSS MB | total Mbit/s | per-conn median kbit/s | per-conn min kbit/s | min / stream | stream kbit/s | reads/s per conn | load client CPU % |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| server | merge ms | players | server user % | server sys % | server CPU % | server RSS MB | total Mbit/s | per-conn median kbit/s | per-conn min kbit/s | min / stream | stream kbit/s | reads/s per conn | load client CPU % |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 cat "$OUT/table.md"
 echo
 cat "$OUT/rows.json"

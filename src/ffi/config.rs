@@ -312,9 +312,11 @@ pub(crate) unsafe fn play_options_from_c(
 /// `cfg->struct_size`. Call it before changing any field and passing the
 /// struct to `livehub_hub_new()`.
 ///
-/// Ownership: `cfg` is the caller's; it is only written. NULL: does nothing.
+/// Ownership: `cfg` is the caller's; it is only written.
 ///
 /// Threads: any, concurrently (on different structs).
+///
+/// Returns nothing; NULL `cfg`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_config_init(cfg: *mut livehub_config) {
     ffi_panic_boundary! {
@@ -333,10 +335,11 @@ pub extern "C" fn livehub_config_init(cfg: *mut livehub_config) {
 /// and writes only that version's fields (`struct_size`, `timestamp_mode`,
 /// `republish_wait_ms`).
 ///
-/// Ownership: `opts` is the caller's; it is only written. NULL: does
-/// nothing.
+/// Ownership: `opts` is the caller's; it is only written.
 ///
 /// Threads: any, concurrently (on different structs).
+///
+/// Returns nothing; NULL `opts`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_play_options_init(opts: *mut livehub_play_options) {
     ffi_panic_boundary! {
@@ -359,10 +362,11 @@ pub extern "C" fn livehub_play_options_init(opts: *mut livehub_play_options) {
 /// LIVEHUB_INHERIT, `group` NULL) and sets `opts->struct_size`: the
 /// `livehub_play_options_init()` of this header (the name is mapped to it).
 ///
-/// Ownership: `opts` is the caller's; it is only written. NULL: does
-/// nothing.
+/// Ownership: `opts` is the caller's; it is only written.
 ///
 /// Threads: any, concurrently (on different structs).
+///
+/// Returns nothing; NULL `opts`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_play_options_init_v2(opts: *mut livehub_play_options) {
     ffi_panic_boundary! {

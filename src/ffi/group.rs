@@ -168,6 +168,8 @@ pub extern "C" fn livehub_group_dispatch(
 /// Threads: any, but not while another call on `g` is in progress (a
 /// `wake` running on another thread is waited for). From inside `wake`,
 /// it does not wait for that running call.
+///
+/// Returns nothing; NULL `g`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_group_release(g: *mut livehub_group) {
     ffi_panic_boundary! {

@@ -141,10 +141,14 @@ pub extern "C" fn livehub_hub_tick(hub: *mut livehub_hub) -> livehub_result {
     }
 }
 
-/// Adds a reference to `hub` and returns `hub` (NULL gives NULL). Each
-/// reference is released with its own `livehub_hub_release()`.
+/// Adds a reference to `hub` and returns `hub`.
+///
+/// Ownership: the caller owns the new reference and releases it with its
+/// own `livehub_hub_release()`; the one it passed in stays its own too.
 ///
 /// Threads: any, concurrently.
+///
+/// Returns `hub`; NULL `hub` gives NULL (and adds nothing).
 #[no_mangle]
 pub extern "C" fn livehub_hub_retain(hub: *mut livehub_hub) -> *mut livehub_hub {
     ffi_panic_boundary! {
@@ -162,6 +166,8 @@ pub extern "C" fn livehub_hub_retain(hub: *mut livehub_hub) -> *mut livehub_hub 
 /// again unless you hold another reference.
 ///
 /// Threads: any, concurrently.
+///
+/// Returns nothing; NULL `hub`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_hub_release(hub: *mut livehub_hub) {
     ffi_panic_boundary! {

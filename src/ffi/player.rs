@@ -525,6 +525,8 @@ pub extern "C" fn livehub_player_set_notify_with_release(
 /// thread (this waits for it to finish), or the callback itself when no
 /// other call on the player is in progress. Never overlapping
 /// `livehub_player_set_notify()`.
+///
+/// Returns nothing; NULL `pl`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_player_release(pl: *mut livehub_player) {
     ffi_panic_boundary! {

@@ -176,6 +176,8 @@ pub extern "C" fn livehub_publisher_get_stats(
 /// Ownership: consumes `p`: do not use it again.
 ///
 /// Threads: any, but not overlapping another call on `p`.
+///
+/// Returns nothing; NULL `p`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_publisher_release(p: *mut livehub_publisher) {
     ffi_panic_boundary! {

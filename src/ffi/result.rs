@@ -108,8 +108,10 @@ pub(crate) fn from_result(r: Result<(), Error>) -> livehub_result {
 /// Returns a short English description of `r`, such as "end of stream".
 ///
 /// Never returns NULL: codes this library does not know give
-/// "unknown result". The string is static: do not free it; it stays valid
-/// for the life of the process.
+/// "unknown result" (and a caught internal panic gives "panic").
+///
+/// Ownership: the string is static: do not free it; it stays valid for the
+/// life of the process.
 ///
 /// Threads: any, concurrently.
 #[no_mangle]
@@ -120,10 +122,12 @@ pub extern "C" fn livehub_result_str(r: livehub_result) -> *const c_char {
     }
 }
 
-/// Returns the version of the linked library, such as "0.1.0" (compare it
-/// with `LIVEHUB_VERSION`, the version of this header).
+/// Returns the version of the linked library, "MAJOR.MINOR.PATCH" such as
+/// "0.2.0" (compare it with `LIVEHUB_VERSION`, the version of this header;
+/// a program built against 0.MINOR runs with any 0.x library of the same
+/// or a later MINOR). Never returns NULL.
 ///
-/// Never returns NULL. The string is static: do not free it.
+/// Ownership: the string is static: do not free it.
 ///
 /// Threads: any, concurrently.
 #[no_mangle]

@@ -32,10 +32,14 @@ impl Castable for livehub_stream {
     type RustType = crate::stream::Shared;
 }
 
-/// Adds a reference to `s` and returns `s` (NULL gives NULL). Each
-/// reference is released with its own `livehub_stream_release()`.
+/// Adds a reference to `s` and returns `s`.
+///
+/// Ownership: the caller owns the new reference and releases it with its
+/// own `livehub_stream_release()`; the one it passed in stays its own too.
 ///
 /// Threads: any, concurrently.
+///
+/// Returns `s`; NULL `s` gives NULL (and adds nothing).
 #[no_mangle]
 pub extern "C" fn livehub_stream_retain(s: *mut livehub_stream) -> *mut livehub_stream {
     ffi_panic_boundary! {
@@ -54,6 +58,8 @@ pub extern "C" fn livehub_stream_retain(s: *mut livehub_stream) -> *mut livehub_
 /// Ownership: consumes the caller's reference.
 ///
 /// Threads: any, concurrently.
+///
+/// Returns nothing; NULL `s`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_stream_release(s: *mut livehub_stream) {
     ffi_panic_boundary! {
