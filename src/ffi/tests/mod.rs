@@ -4,6 +4,7 @@
 
 mod arguments;
 mod config;
+mod group;
 mod header;
 mod hub;
 mod notify;
