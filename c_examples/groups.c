@@ -95,7 +95,8 @@ struct loop {
     pthread_mutex_t mu;
     pthread_cond_t cond;
     int signaled;          /* under mu */
-    int running;           /* the loop thread is set: callbacks check it */
+    int running;           /* the loop thread runs: callbacks check `self` */
+    pthread_t self;        /* set by the loop thread itself */
     livehub_group *group;
     long wakes;            /* atomic: wake calls */
     long wakes_after_release;
@@ -173,7 +174,7 @@ static void on_news(void *userdata)
     struct loop *lp = c->loop;
     lp->calls++;
     EXPECT(atomic_get(&lp->in_dispatch) == 1, "loop %d: callback outside dispatch", lp->id);
-    EXPECT(!lp->running || pthread_equal(pthread_self(), lp->thread),
+    EXPECT(!lp->running || pthread_equal(pthread_self(), lp->self),
            "loop %d: callback on another thread", lp->id);
     EXPECT(!c->done && c->pl, "loop %d: callback after release", lp->id);
     if (c->pl)
@@ -194,6 +195,8 @@ static void *loop_main(void *arg)
 {
     struct loop *lp = arg;
     uint64_t deadline = now_ns() + DEADLINE_NS;
+    lp->self = pthread_self();
+    lp->running = 1;   /* from here on callbacks (all inside this thread's dispatch) check it */
     while (lp->live > 0) {
         pthread_mutex_lock(&lp->mu);
         while (!lp->signaled && now_ns() < deadline) {
@@ -316,7 +319,6 @@ int main(int argc, char **argv)
 
     /* Start the loops, then the publishers. */
     for (int l = 0; l < LOOPS; l++) {
-        loops[l].running = 1;
         if (pthread_create(&loops[l].thread, NULL, loop_main, &loops[l]) != 0) {
             fprintf(stderr, "groups: pthread_create failed\n");
             return 1;

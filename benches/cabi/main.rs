@@ -22,6 +22,7 @@
 //!
 //! `cargo bench --bench cabi` (part of `make bench`) measures; without
 //! `--bench` (as `cargo test --all-targets` runs it) one small sample.
+//! `LIVEHUB_CABI_PLAYERS="100000"` narrows table 1 to those counts.
 
 // The fan-out bench's support modules; this bench uses some of them.
 #[allow(dead_code)]
@@ -477,6 +478,12 @@ fn main() {
             threaded_players: vec![100],
         }
     };
+    // LIVEHUB_CABI_PLAYERS="100000": only these player counts in table 1
+    // (to profile one row).
+    let mut plan = plan;
+    if let Ok(v) = std::env::var("LIVEHUB_CABI_PLAYERS") {
+        plan.players = v.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+    }
     let w = Workload::new(WARMUP_S + 1 + plan.rounds(1) + 1);
     println!(
         "cabi bench: {} runs per figure, players {:?}, through the C ABI",
