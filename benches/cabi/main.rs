@@ -218,8 +218,23 @@ fn read_exactly(pl: &mut Player, mode: Mode, round: &Round) -> usize {
     bytes
 }
 
-/// One sample: `n` players on one thread, `rounds` timed rounds.
-fn single(w: &Workload, n: usize, arm: Arm, mode: Mode, rounds: usize) -> Sample {
+/// Rounds of the paced variant start this far apart whatever N (the thread
+/// spins out the rest), longer than 100,000 players take to read a round:
+/// every N gives the publisher the same wall-clock gap since its last push.
+const PACE: Duration = Duration::from_millis(250);
+/// Timed rounds of the paced variant (at most).
+const PACED_ROUNDS: usize = 8;
+
+/// One sample: `n` players on one thread, `rounds` timed rounds, each
+/// round started `pace` after the previous one if set.
+fn single(
+    w: &Workload,
+    n: usize,
+    arm: Arm,
+    mode: Mode,
+    rounds: usize,
+    pace: Option<Duration>,
+) -> Sample {
     let s = Stream::new("bench/cabi");
     let mut p = s.publish();
     for t in &w.headers {
@@ -244,7 +259,14 @@ fn single(w: &Workload, n: usize, arm: Arm, mode: Mode, rounds: usize) -> Sample
     let mut tags = Vec::with_capacity(rounds);
     let (mut dispatch, mut calls, mut wakes) = (Vec::new(), Vec::new(), Vec::new());
     // One untimed round, then the timed ones.
+    let mut next = Instant::now();
     for (i, round) in w.rounds[WARMUP_S..WARMUP_S + 1 + rounds].iter().enumerate() {
+        if let Some(pace) = pace {
+            while Instant::now() < next {
+                std::hint::spin_loop();
+            }
+            next = Instant::now() + pace;
+        }
         let (w0, c0) = (
             WAKES.load(Ordering::Relaxed),
             NOTIFIED.load(Ordering::Relaxed),
@@ -482,7 +504,10 @@ fn main() {
     // (to profile one row).
     let mut plan = plan;
     if let Ok(v) = std::env::var("LIVEHUB_CABI_PLAYERS") {
-        plan.players = v.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+        plan.players = v
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
     }
     let w = Workload::new(WARMUP_S + 1 + plan.rounds(1) + 1);
     println!(
@@ -501,8 +526,12 @@ fn main() {
         "group vs 1 player",
         "srs / group",
         "wakes/round",
+        "group, paced",
+        "vs 1 player",
     ]);
     let mut base = None;
+    let mut paced_base = None;
+    let mut ratios = Vec::new();
     for &n in &plan.players {
         let rounds = plan.rounds(n);
         let mut cells = vec![fmt_int(n)];
@@ -510,7 +539,7 @@ fn main() {
         let mut group_wakes = 0.0;
         for arm in arms {
             let samples: Vec<Sample> = (0..plan.runs)
-                .map(|_| single(&w, n, arm, Mode::Batch, rounds))
+                .map(|_| single(&w, n, arm, Mode::Batch, rounds, None))
                 .collect();
             let p = med(&samples, |s| s.publish_ns);
             emit(json!({
@@ -533,17 +562,38 @@ fn main() {
         emit(
             json!({"scenario": "cabi-publish", "players": n, "design": "srs-shaped", "publish_ns_per_tag": srs}),
         );
+        let paced: Vec<f64> = (0..plan.runs)
+            .map(|_| {
+                let r = rounds.min(PACED_ROUNDS);
+                single(&w, n, Arm::Grouped, Mode::Batch, r, Some(PACE)).publish_ns
+            })
+            .collect();
+        let paced = median(&paced);
+        emit(
+            json!({"scenario": "cabi-publish-paced", "players": n, "arm": Arm::Grouped.name(),
+            "pace_ms": PACE.as_millis() as u64, "publish_ns_per_tag": paced}),
+        );
         let b = *base.get_or_insert(pub_ns[0]);
+        let pb: f64 = *paced_base.get_or_insert(paced);
         cells.push(fmt(srs));
         cells.push(fmt_ratio(pub_ns[0] / b));
         cells.push(fmt_ratio(srs / pub_ns[0]));
         cells.push(fmt(group_wakes));
+        cells.push(fmt(paced));
+        cells.push(fmt_ratio(paced / pb));
+        ratios.push((n, pub_ns[0] / b, paced / pb, srs / pub_ns[0], group_wakes));
         flat.row(cells);
     }
     println!(
         "\n1. publish ns per tag (players read to the live edge with read_batch; callbacks set)"
     );
     flat.print();
+    println!(
+        "   armed: every player reads to the live edge each round (re-arming); the group is dispatched\n   \
+         between the push and the reads. unarmed (control): players read exactly the round, no wake-up.\n   \
+         paced: the grouped variant with rounds {} ms apart, whatever N.",
+        PACE.as_millis()
+    );
 
     // 2. Delivery at `delivery_players`, armed in one group.
     let n = plan.delivery_players;
@@ -558,6 +608,7 @@ fn main() {
         "srs-shaped pop+free",
         "srs / livehub",
     ]);
+    let mut delivery_ratios: Vec<(&str, f64, f64)> = Vec::new();
     let mut wake = Table::new(&[
         "delivery",
         "wakes/group/round",
@@ -566,7 +617,7 @@ fn main() {
     ]);
     for mode in [Mode::Read, Mode::Batch, Mode::Iov] {
         let samples: Vec<Sample> = (0..plan.runs)
-            .map(|_| single(&w, n, Arm::Grouped, mode, rounds))
+            .map(|_| single(&w, n, Arm::Grouped, mode, rounds, None))
             .collect();
         let d = med(&samples, |s| s.delivery_ns);
         emit(json!({
@@ -582,6 +633,11 @@ fn main() {
             fmt(srs),
             fmt_ratio(srs / d),
         ]);
+        match mode {
+            Mode::Read => delivery_ratios.push(("read", srs / d, 1.0)),
+            Mode::Batch => delivery_ratios.push(("read_batch", srs / d, 3.0)),
+            Mode::Iov => {}
+        }
         let disp = med(&samples, |s| s.dispatch_ns);
         wake.row(vec![
             mode.name().into(),
@@ -634,4 +690,57 @@ fn main() {
          a loop that catches up mid-round is woken again: one wake per dispatch cycle)"
     );
     th.print();
+
+    println!("\n-- Targets (issue: player groups)");
+    let mut t = Table::new(&["target", "back to back", "paced", ""]);
+    for &(n, flat, paced, srs, wakes) in &ratios {
+        let bound = match n {
+            10_000 => 1.5,
+            100_000 => 2.0,
+            _ => continue,
+        };
+        t.row(vec![
+            format!(
+                "publish, one group, {} players <= {bound}x 1 player",
+                fmt_int(n)
+            ),
+            fmt_ratio(flat),
+            fmt_ratio(paced),
+            verdict(flat <= bound || paced <= bound).into(),
+        ]);
+        if n == 10_000 {
+            t.row(vec![
+                "publish, one group, 10,000 players >= 300x cheaper than srs-shaped".into(),
+                fmt_ratio(srs),
+                String::new(),
+                verdict(srs >= 300.0).into(),
+            ]);
+        }
+        t.row(vec![
+            format!("one wake per group per round, {} players", fmt_int(n)),
+            fmt(wakes),
+            String::new(),
+            verdict(wakes <= 1.0).into(),
+        ]);
+    }
+    for (name, ratio, bound) in &delivery_ratios {
+        t.row(vec![
+            format!(
+                "{name} at {} players: srs-shaped pop / livehub >= {bound}x",
+                fmt_int(n)
+            ),
+            fmt_ratio(*ratio),
+            String::new(),
+            verdict(ratio >= bound).into(),
+        ]);
+    }
+    t.print();
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "MET"
+    } else {
+        "NOT MET"
+    }
 }
