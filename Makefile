@@ -2,6 +2,7 @@
 #
 #   make / make all   release library (+ regenerated include/livehub.h) and every example
 #   make test         everything CI checks (see the `test` target for the list)
+#   make stress / soak / deep-check / fuzz   the long runs (10 minutes to an hour each)
 #   make demo         build everything and run the HTTP-FLV demo server (flv_relay) until Ctrl-C
 #   make demo-basic   build and run c_examples/build/basic
 #   make install      lib/, include/ and lib/pkgconfig/ under $(DESTDIR)$(PREFIX) (default /usr/local)
@@ -34,20 +35,26 @@ LDLIBS     := -lpthread -ldl -lm
 SANITIZE   := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 groups
+C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 misuse groups
 CXX_EXAMPLES := cpp_basic header_cpp17
-EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES)
+# C++ examples built with -fno-exceptions (livehub.hpp's non-throwing forms only).
+CXX_NOEXC_EXAMPLES := cpp_noexcept
+CXX_NOEXC  := -fno-exceptions
+EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES) $(CXX_NOEXC_EXAMPLES)
+# The two-translation-unit C++ program (tests/cpp/two_tu_*.cpp).
+TWO_TU_SRC   := tests/cpp/two_tu_main.cpp tests/cpp/two_tu_lib.cpp
 HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
         test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
-        install uninstall dist test-header-docs test-install \
-        nginx-module nginx-module-asan nginx-demo test-nginx
+        install uninstall dist test-header-docs test-install test-cinstall test-cpp test-relay-parsers fuzz-relay \
+        nginx-module nginx-module-asan nginx-demo test-nginx \
+        test-stress stress lib-rust-asan soak deep-check
 
 # The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
 # run by test-examples. They use Linux APIs (epoll, eventfd, accept4).
-SERVER_EXAMPLES := flv_relay flv_server_min flv_load
+SERVER_EXAMPLES := flv_relay flv_server_min flv_load flv_hostile
 SERVER_CFLAGS   := $(C_STRICT) -D_GNU_SOURCE
 RELAY_SRC       := $(sort $(wildcard c_examples/flv_relay/*.c))
 RELAY_HDR       := $(wildcard c_examples/flv_relay/*.h)
@@ -77,10 +84,12 @@ $(BUILD)/%: c_examples/%.c $(LIB_REL) $(HEADERS) | $(BUILD)
 	$(NICE) $(CC) $(C_STRICT) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
 
 $(BUILD)/%: c_examples/%.cpp $(LIB_REL) $(HEADERS) | $(BUILD)
-	$(NICE) $(CXX) $(CXX_STRICT) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
+	$(NICE) $(CXX) $(CXX_STRICT) $(if $(filter $*,$(CXX_NOEXC_EXAMPLES)),$(CXX_NOEXC)) -O2 -g $(INCLUDES) $< \
+	  $(LIB_REL) $(LDLIBS) -o $@
 
 # flv_relay (release, and with ASan+UBSan against the debug library for
-# test-e2e), flv_server_min, and flv_load (plain C: it does not use livehub).
+# test-e2e), flv_server_min, and the test clients flv_load and flv_hostile
+# (plain C: they do not use livehub).
 servers: lib
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES))
 
@@ -100,6 +109,11 @@ $(ASAN_DIR)/flv_server_min: c_examples/flv_server_min.c $(LIB_DBG) $(HEADERS) | 
 	$(NICE) $(CC) $(SERVER_CFLAGS) $(SANITIZE) $(INCLUDES) $< $(LIB_DBG) $(LDLIBS) -o $@
 
 $(BUILD)/flv_load: c_examples/flv_load.c | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
+
+# flv_hostile: slowloris, oversized heads, bad chunked bodies, garbage
+# publishers and players that never read (plain C, for tests/e2e).
+$(BUILD)/flv_hostile: c_examples/flv_hostile.c | $(BUILD)
 	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
 
 # npm install in web/ when node_modules is missing or older than the package files.
@@ -173,10 +187,11 @@ demo-basic: lib
 	./$(BUILD)/basic
 
 # Everything CI runs, in order: header drift, cargo tests, loom, header
-# compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
+# compile tests, examples under ASan+UBSan (misuse.c among them), Rust tests
+# under ASan, 30 s of the C-ABI stress under two sanitizer builds, and the
 # end-to-end tests of flv_relay and of the nginx module with real clients.
 test: test-header-drift test-header-docs test-lint test-cargo test-loom header-check test-install test-examples \
-      test-asan test-e2e test-nginx
+      test-cpp test-relay-parsers test-asan test-stress test-e2e test-nginx
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -228,9 +243,10 @@ header-check: | $(BUILD)
 	printf '#include "livehub.h"\n' | $(CC) $(C_STRICT) $(INCLUDES) -x c -fsyntax-only -
 	printf '#include "livehub.h"\n' | $(CXX) $(CXX_STRICT) $(INCLUDES) -x c++ -fsyntax-only -
 	printf '#include "livehub.hpp"\n' | $(CXX) $(CXX_STRICT) $(INCLUDES) -x c++ -fsyntax-only -
+	printf '#include "livehub.hpp"\n' | $(CXX) $(CXX_STRICT) $(CXX_NOEXC) $(INCLUDES) -x c++ -fsyntax-only -
 	$(CC) $(C_STRICT) $(INCLUDES) -c c_examples/header_c99.c -o $(BUILD)/header_c99.o
 	$(CXX) $(CXX_STRICT) $(INCLUDES) -c c_examples/header_cpp17.cpp -o $(BUILD)/header_cpp17.o
-	@echo "header-check: livehub.h compiles as C99 and C++17, livehub.hpp as C++17"
+	@echo "header-check: livehub.h compiles as C99 and C++17, livehub.hpp as C++17 with and without exceptions"
 
 # (e) every example with ASan+UBSan against the debug static library, run with leak checks.
 test-examples: | $(ASAN_DIR)
@@ -241,6 +257,10 @@ test-examples: | $(ASAN_DIR)
 	done; for ex in $(CXX_EXAMPLES); do \
 	  echo "  CXX+ASAN $$ex"; \
 	  $(NICE) $(CXX) $(CXX_STRICT) $(SANITIZE) $(INCLUDES) c_examples/$$ex.cpp $(LIB_DBG) $(LDLIBS) -o $(ASAN_DIR)/$$ex; \
+	done; for ex in $(CXX_NOEXC_EXAMPLES); do \
+	  echo "  CXX+ASAN $$ex (-fno-exceptions)"; \
+	  $(NICE) $(CXX) $(CXX_STRICT) $(CXX_NOEXC) $(SANITIZE) $(INCLUDES) c_examples/$$ex.cpp $(LIB_DBG) $(LDLIBS) \
+	    -o $(ASAN_DIR)/$$ex; \
 	done
 	@set -e; pass=0; for ex in $(EXAMPLES); do \
 	  echo "== $$ex"; \
@@ -248,11 +268,89 @@ test-examples: | $(ASAN_DIR)
 	  pass=$$((pass + 1)); \
 	done; echo "examples: $$pass passed, 0 failed"
 
+# (e') the libFuzzer harnesses of the relay's request parser and chunked
+# decoder (fuzz/relay/), built with gcc and a plain driver under ASan+UBSan
+# and run over their seeds and 200,000 deterministic mutations of them, so
+# that they build and hold without clang; `make fuzz-relay` fuzzes them.
+FUZZ_RELAY_TARGETS := request chunked
+FUZZ_RELAY_SRC     := c_examples/flv_relay/http_parse.c c_examples/flv_relay/http_chunked.c c_examples/flv_relay/auth.c
+test-relay-parsers: | $(ASAN_DIR)
+	@set -e; for t in $(FUZZ_RELAY_TARGETS); do \
+	  echo "  CC+ASAN  fuzz/relay/fuzz_$$t.c (plain driver)"; \
+	  $(NICE) $(CC) $(C_STRICT) $(SANITIZE) -Ic_examples/flv_relay fuzz/relay/fuzz_$$t.c fuzz/relay/driver.c \
+	    $(FUZZ_RELAY_SRC) -o $(ASAN_DIR)/fuzz_relay_$$t; \
+	  $(SAN_ENV) ./$(ASAN_DIR)/fuzz_relay_$$t -m 200000 fuzz/relay/corpus/$$t; \
+	done
+
+# livehub.hpp in two translation units compiled apart and linked together
+# (tests/cpp/two_tu_*.cpp), strict warnings, run under ASan+UBSan+LSan.
+test-cpp: | $(ASAN_DIR)
+	$(NICE) $(CARGO) build
+	@for src in $(TWO_TU_SRC); do \
+	  echo "  CXX+ASAN $$src"; \
+	  $(NICE) $(CXX) $(CXX_STRICT) $(SANITIZE) $(INCLUDES) -c $$src -o $(ASAN_DIR)/$$(basename $$src .cpp).o || exit 1; \
+	done
+	$(NICE) $(CXX) $(SANITIZE) $(addprefix $(ASAN_DIR)/,$(notdir $(TWO_TU_SRC:.cpp=.o))) $(LIB_DBG) $(LDLIBS) \
+	  -o $(ASAN_DIR)/two_tu
+	$(SAN_ENV) ./$(ASAN_DIR)/two_tu
+	@echo "cpp: livehub.hpp links from two translation units and runs clean under ASan+UBSan"
+
 # (f) the Rust unit and integration tests under AddressSanitizer (+ LeakSanitizer).
 test-asan:
 	RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address RUSTDOCFLAGS=-Zsanitizer=address \
 	  CARGO_TARGET_DIR=target/asan ASAN_OPTIONS=detect_leaks=1 \
 	  $(NICE) $(CARGO) test --target $(HOST) --lib --tests
+
+# (f2) tests/stress/stress.c: many threads doing seeded random operations
+# on a few shared streams through the C ABI, every policy firing; built
+# with ASan+UBSan+LSan against the debug library, then against the library
+# built with Rust's AddressSanitizer (target/asan-lib). STRESS_SECONDS in
+# all, half under each build: 30 s in make test, 600 s in make stress.
+STRESS_SECONDS ?= 30
+STRESS_SEED    ?= 16
+STRESS_THREADS ?= 8
+LIB_RUST_ASAN  := target/asan-lib/$(HOST)/debug/liblivehub.a
+STRESS_SRC     := tests/stress/stress.c
+
+# The library with Rust's AddressSanitizer, linked into C programs by gcc
+# -fsanitize=address (gcc's libasan serves both the C and the Rust side).
+lib-rust-asan:
+	RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address CARGO_TARGET_DIR=target/asan-lib \
+	  $(NICE) $(CARGO) build --lib --target $(HOST)
+
+test-stress: | $(ASAN_DIR)
+	$(NICE) $(CARGO) build
+	@$(MAKE) --no-print-directory lib-rust-asan
+	$(NICE) $(CC) $(C_STRICT) $(SANITIZE) $(INCLUDES) $(STRESS_SRC) $(LIB_DBG) $(LDLIBS) -o $(ASAN_DIR)/stress
+	$(NICE) $(CC) $(C_STRICT) $(SANITIZE) $(INCLUDES) $(STRESS_SRC) $(LIB_RUST_ASAN) $(LDLIBS) -o $(ASAN_DIR)/stress-rust-asan
+	@half=$$(( ($(STRESS_SECONDS) + 1) / 2 )); \
+	echo "== stress, C side under ASan+UBSan, debug library ($$half s)"; \
+	$(SAN_ENV) ./$(ASAN_DIR)/stress $$half $(STRESS_SEED) $(STRESS_THREADS) || { echo "stress: FAILED (debug library)"; exit 1; }; \
+	echo "== stress, library built with Rust's AddressSanitizer ($$half s)"; \
+	$(SAN_ENV) ./$(ASAN_DIR)/stress-rust-asan $$half $(STRESS_SEED) $(STRESS_THREADS) || { echo "stress: FAILED (Rust ASan library)"; exit 1; }
+
+# The long stress run: 10 minutes, half under each build.
+stress:
+	@$(MAKE) --no-print-directory test-stress STRESS_SECONDS=600
+
+# Miri and ThreadSanitizer over the core tests (nightly; installs rust-src
+# and miri with rustup when it can, and says which it could not), and the
+# loom models at a larger preemption bound (scripts/deep_check.sh; about
+# an hour on 2 cores). DEEP_CHECKS="miri tsan loom" picks among them.
+deep-check:
+	bash scripts/deep_check.sh
+
+# The soak: flv_relay (release build) for SOAK_SECONDS (default 600) under
+# churn from tests/soak/soak_client.c (publishers reconnecting every few
+# seconds, 200 players joining and leaving, slow and silent ones); prints
+# the relay's RSS each minute and fails if it grew more than 10% after
+# minute 2 or a player got bytes that are not FLV (tests/soak/soak.sh).
+SOAK_SECONDS ?= 600
+$(BUILD)/soak_client: tests/soak/soak_client.c | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
+
+soak: servers $(BUILD)/soak_client
+	SOAK_SECONDS=$(SOAK_SECONDS) bash tests/soak/soak.sh
 
 # (g) flv_relay and flv_server_min end to end (tests/e2e/*.sh, each bounded,
 # loopback only, a PASS or FAIL line each): ffmpeg publishers and players,
@@ -277,6 +375,12 @@ test-e2e: lib web-deps | $(ASAN_DIR)
 test-install: lib
 	$(NICE) bash tests/install/run.sh
 
+# `cargo cinstall` (cargo-c) gives the layout of `make install`
+# (tests/install/cinstall.sh). Not in `make test`: it needs cargo-c
+# (`cargo install cargo-c`), which takes tens of minutes to build.
+test-cinstall: lib
+	bash tests/install/cinstall.sh
+
 # Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players),
 # then the C-ABI wake-up benchmark (armed players in groups, 1..100,000).
 bench:
@@ -295,6 +399,12 @@ bench-relay: servers nginx-module
 FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# libFuzzer (clang, ASan+UBSan) on the relay's request parser and chunked
+# decoder for FUZZ_SECONDS each (scripts/fuzz_relay.sh; installs clang and
+# its runtimes with apt when missing and root).
+fuzz-relay:
+	scripts/fuzz_relay.sh $(FUZZ_SECONDS) $(FUZZ_RELAY_TARGETS)
 
 # ---- install -----------------------------------------------------------------
 #

@@ -141,12 +141,15 @@ void flush_push(conn *c)
     pthread_mutex_unlock(&l->mu);
 }
 
-/* The player's notify callback, registered with livehub_player_set_notify().
+/* The player's notify callback, registered with
+ * livehub_player_set_notify_with_release() (the registration holds a
+ * reference to c, given back by on_player_notify_release).
  * livehub calls it once per arming (after a read that reached the end of
  * what is there), inside this loop's livehub_group_dispatch(), so on the
  * loop's own thread. It only queues the connection: the ready list with
  * --merge-ms 0 or for a player still waiting for its first bytes, else the
- * flush list that the next timer firing writes out. */
+ * flush list that the next timer firing writes out.
+ * The registration's reference keeps `c` alive for as long as this runs. */
 void on_player_notify(void *userdata)
 {
     conn *c = userdata;
@@ -156,6 +159,15 @@ void on_player_notify(void *userdata)
     else flush_push_locked(c);
     pthread_mutex_unlock(&l->mu);
     /* The loop drains its ready list after this turn: no wake-up needed. */
+}
+
+/* The release function of the notify registration: livehub calls it once,
+ * when the registration ends (the player released, in conn_release_handles
+ * on the owner loop), after any running on_player_notify returned. It
+ * gives back the reference to c that the registration held. */
+void on_player_notify_release(void *userdata)
+{
+    conn_unref(userdata);
 }
 
 /* A player got its first bytes: from now on its notify waits for the
