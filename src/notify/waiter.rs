@@ -67,6 +67,15 @@ impl Waiter {
         }
     }
 
+    /// Whether this waiter is on a list now.
+    #[inline]
+    fn is_queued(&self) -> bool {
+        match self {
+            Waiter::Player(n) => n.queued.load(Ordering::Relaxed),
+            Waiter::Grouped(..) => false,
+        }
+    }
+
     /// Whether two waiters are the same.
     #[inline]
     fn same(&self, other: &Waiter) -> bool {
@@ -81,7 +90,12 @@ impl Waiter {
 /// A stream's armed waiters. Lives under the stream lock.
 #[derive(Default)]
 pub(crate) struct WaitList {
+    /// Armed waiters; an entry that is no longer queued is stale (its
+    /// player left) and is dropped by the next take.
     list: Vec<Waiter>,
+    /// Stale entries in `list`: compacted away once they are half of it,
+    /// so players leaving cost O(1) each, not a scan of the list each.
+    stale: usize,
     /// One link per group with players on this stream, and how many.
     links: Vec<(Arc<GroupLink>, usize)>,
 }
@@ -99,7 +113,11 @@ impl WaitList {
     /// also leaves its link, which goes with its group's last player here.
     pub fn remove(&mut self, w: &Waiter) {
         if w.dequeue() {
-            self.list.retain(|x| !x.same(w));
+            self.stale += 1;
+            if self.stale * 2 > self.list.len() {
+                self.list.retain(Waiter::is_queued);
+                self.stale = 0;
+            }
         }
         if let Waiter::Grouped(n, link) = w {
             link.disarm(n);
@@ -132,9 +150,9 @@ impl WaitList {
     pub fn take(&mut self, into: &mut Wakeups) {
         debug_assert!(into.list.is_empty() && into.links.is_empty());
         std::mem::swap(&mut self.list, &mut into.list);
-        for w in &into.list {
-            w.dequeue();
-        }
+        // Stale entries (players gone since they armed) are not fired.
+        into.list.retain(Waiter::dequeue);
+        self.stale = 0;
         if !self.links.is_empty() {
             fence(Ordering::SeqCst);
             for (link, _) in &self.links {
