@@ -78,6 +78,12 @@ impl PlayerHandle {
     }
 }
 
+/// The core player of a handle given up by its owner (its notify
+/// registration lives in the notifier and moves with it).
+pub(crate) fn into_player(handle: PlayerHandle) -> Player {
+    handle.player
+}
+
 /// The notifier of a player handle, without touching its `player` field.
 ///
 /// # Safety
