@@ -97,6 +97,9 @@ pub(crate) struct Segment {
     /// reader that loads it (acquire) may take every slot below it without
     /// looking each one up first.
     filled: AtomicUsize,
+    /// No more slots will be filled (mirrors `Meta::sealed`, for readers
+    /// that look without the stream lock).
+    sealed: AtomicBool,
 }
 
 impl Segment {
@@ -106,7 +109,15 @@ impl Segment {
             slots: (0..SEGMENT_LEN).map(|_| OnceLock::new()).collect(),
             evicted: AtomicBool::new(false),
             filled: AtomicUsize::new(0),
+            sealed: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the epoch that filled this segment ended: its empty slots
+    /// stay empty.
+    #[inline]
+    pub fn is_sealed(&self) -> bool {
+        self.sealed.load(Ordering::Relaxed)
     }
 
     /// Whether the stream dropped this segment from its window.
@@ -120,6 +131,13 @@ impl Segment {
     #[inline]
     pub fn filled_end(&self) -> u64 {
         self.base + self.filled.load(Ordering::Acquire) as u64
+    }
+
+    /// Whether `seq` is one of this segment's slots (written or not).
+    #[inline]
+    pub fn covers(&self, seq: u64) -> bool {
+        seq.checked_sub(self.base)
+            .is_some_and(|i| i < self.slots.len() as u64)
     }
 
     /// The tag at `seq`, if this segment covers `seq` and it was written.
@@ -222,8 +240,9 @@ impl Ring {
 
     /// Ends the current segment: later tags start a new one.
     pub fn seal(&mut self) {
-        if let Some((_, m)) = self.segments.back_mut() {
+        if let Some((seg, m)) = self.segments.back_mut() {
             m.sealed = true;
+            seg.sealed.store(true, Ordering::Relaxed);
         }
     }
 
