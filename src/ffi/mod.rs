@@ -13,7 +13,8 @@
 //! - [`result`]: `livehub_result`, its codes, `livehub_result_str`,
 //!   `livehub_version`.
 //! - [`config`], [`tag`]: the plain `#[repr(C)]` structs and constants.
-//! - [`hub`], [`stream`], [`publisher`], [`player`]: one module per C type.
+//! - [`hub`], [`stream`], [`publisher`], [`player`], [`rtmp`], [`group`]: one
+//!   module per C type.
 //!
 //! # Rules every function here follows
 //!
@@ -52,6 +53,8 @@ pub(crate) mod result;
 
 pub(crate) mod tag;
 
+pub(crate) mod group;
+
 pub(crate) mod config;
 
 pub(crate) mod hub;
@@ -63,6 +66,8 @@ pub(crate) mod publisher;
 pub(crate) mod player;
 
 pub(crate) mod stats;
+
+pub(crate) mod rtmp;
 
 pub(crate) mod logging;
 
