@@ -46,13 +46,13 @@ HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
         test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
-        install uninstall dist test-header-docs test-install test-cinstall test-cpp \
+        install uninstall dist test-header-docs test-install test-cinstall test-cpp test-relay-parsers fuzz-relay \
         nginx-module nginx-module-asan nginx-demo test-nginx
 
 # The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
 # run by test-examples. They use Linux APIs (epoll, eventfd, accept4).
-SERVER_EXAMPLES := flv_relay flv_server_min flv_load
+SERVER_EXAMPLES := flv_relay flv_server_min flv_load flv_hostile
 SERVER_CFLAGS   := $(C_STRICT) -D_GNU_SOURCE
 RELAY_SRC       := $(sort $(wildcard c_examples/flv_relay/*.c))
 RELAY_HDR       := $(wildcard c_examples/flv_relay/*.h)
@@ -86,7 +86,8 @@ $(BUILD)/%: c_examples/%.cpp $(LIB_REL) $(HEADERS) | $(BUILD)
 	  $(LIB_REL) $(LDLIBS) -o $@
 
 # flv_relay (release, and with ASan+UBSan against the debug library for
-# test-e2e), flv_server_min, and flv_load (plain C: it does not use livehub).
+# test-e2e), flv_server_min, and the test clients flv_load and flv_hostile
+# (plain C: they do not use livehub).
 servers: lib
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES))
 
@@ -106,6 +107,11 @@ $(ASAN_DIR)/flv_server_min: c_examples/flv_server_min.c $(LIB_DBG) $(HEADERS) | 
 	$(NICE) $(CC) $(SERVER_CFLAGS) $(SANITIZE) $(INCLUDES) $< $(LIB_DBG) $(LDLIBS) -o $@
 
 $(BUILD)/flv_load: c_examples/flv_load.c | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
+
+# flv_hostile: slowloris, oversized heads, bad chunked bodies, garbage
+# publishers and players that never read (plain C, for tests/e2e).
+$(BUILD)/flv_hostile: c_examples/flv_hostile.c | $(BUILD)
 	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
 
 # npm install in web/ when node_modules is missing or older than the package files.
@@ -182,7 +188,7 @@ demo-basic: lib
 # compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
 # end-to-end tests of flv_relay and of the nginx module with real clients.
 test: test-header-drift test-header-docs test-lint test-cargo test-loom header-check test-install test-examples \
-      test-cpp test-asan test-e2e test-nginx
+      test-cpp test-relay-parsers test-asan test-e2e test-nginx
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -259,6 +265,20 @@ test-examples: | $(ASAN_DIR)
 	  pass=$$((pass + 1)); \
 	done; echo "examples: $$pass passed, 0 failed"
 
+# (e') the libFuzzer harnesses of the relay's request parser and chunked
+# decoder (fuzz/relay/), built with gcc and a plain driver under ASan+UBSan
+# and run over their seeds and 200,000 deterministic mutations of them, so
+# that they build and hold without clang; `make fuzz-relay` fuzzes them.
+FUZZ_RELAY_TARGETS := request chunked
+FUZZ_RELAY_SRC     := c_examples/flv_relay/http_parse.c c_examples/flv_relay/http_chunked.c c_examples/flv_relay/auth.c
+test-relay-parsers: | $(ASAN_DIR)
+	@set -e; for t in $(FUZZ_RELAY_TARGETS); do \
+	  echo "  CC+ASAN  fuzz/relay/fuzz_$$t.c (plain driver)"; \
+	  $(NICE) $(CC) $(C_STRICT) $(SANITIZE) -Ic_examples/flv_relay fuzz/relay/fuzz_$$t.c fuzz/relay/driver.c \
+	    $(FUZZ_RELAY_SRC) -o $(ASAN_DIR)/fuzz_relay_$$t; \
+	  $(SAN_ENV) ./$(ASAN_DIR)/fuzz_relay_$$t -m 200000 fuzz/relay/corpus/$$t; \
+	done
+
 # livehub.hpp in two translation units compiled apart and linked together
 # (tests/cpp/two_tu_*.cpp), strict warnings, run under ASan+UBSan+LSan.
 test-cpp: | $(ASAN_DIR)
@@ -323,6 +343,12 @@ bench-relay: servers nginx-module
 FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# libFuzzer (clang, ASan+UBSan) on the relay's request parser and chunked
+# decoder for FUZZ_SECONDS each (scripts/fuzz_relay.sh; installs clang and
+# its runtimes with apt when missing and root).
+fuzz-relay:
+	scripts/fuzz_relay.sh $(FUZZ_SECONDS) $(FUZZ_RELAY_TARGETS)
 
 # ---- install -----------------------------------------------------------------
 #

@@ -19,6 +19,7 @@
 conn *conn_new(loop *l, int fd, int tcp_ingest, const char *peer)
 {
     conn *c = xcalloc(1, sizeof *c);
+    c->refs = 1;                     /* the loop's */
     c->src.kind = SRC_CONN;
     c->loop = l;
     c->fd = fd;
@@ -45,9 +46,19 @@ conn *conn_new(loop *l, int fd, int tcp_ingest, const char *peer)
     return c;
 }
 
+/* Drops one reference to c; the last one frees it. Owner loop only: the
+ * loop's reference goes in free_dead(), livehub's in
+ * on_player_notify_release(), which livehub runs on this loop when we
+ * release the player (never from inside the callback). */
+void conn_unref(conn *c)
+{
+    if (--c->refs == 0) free(c);
+}
+
 /* Releases the livehub handles of c. The player first: once
  * livehub_player_release() returns, our callback is not running anywhere
- * and never runs again, so no other thread can reach c any more. Then the
+ * and never runs again, and livehub has handed back its reference to c
+ * (on_player_notify_release), so no other thread can reach c. Then the
  * publisher: releasing it is the unpublish (its players wait
  * republish_wait_ms for a new one); it notifies the waiting players from
  * inside the call, on this thread (their callbacks just queue them). */
@@ -61,10 +72,15 @@ void conn_release_handles(conn *c)
                 (unsigned long long)c->bytes_out);
     }
     if (c->pub) {
+        livehub_publisher_stats st;
+        memset(&st, 0, sizeof st);
+        st.struct_size = sizeof st;
+        livehub_publisher_get_stats(c->pub, &st);    /* for the log line only */
         livehub_publisher_release(c->pub);
         c->pub = NULL;
-        say("[loop %d] unpublish %s by %s: %llu bytes in%s", c->loop->id, c->key, c->peer,
-            (unsigned long long)c->bytes_in, c->flv_errors ? " (some tags skipped)" : "");
+        say("[loop %d] unpublish %s by %s: %llu bytes in, %llu tags stored, %llu skipped", c->loop->id, c->key,
+            c->peer, (unsigned long long)c->bytes_in, (unsigned long long)st.tags_in,
+            (unsigned long long)st.tags_skipped);
     }
 }
 
@@ -86,7 +102,8 @@ void conn_close(conn *c)
     c->out = NULL;
     c->rest = NULL;
     c->rest_n = c->rest_i = 0;
-    /* Freed by free_dead() once the current epoll batch is done with. */
+    /* The loop's reference goes in free_dead(), once the current epoll
+     * batch (which may still name c) is done with. */
     c->dead = 1;
     c->next = l->dead;
     l->dead = c;
@@ -98,7 +115,7 @@ void free_dead(loop *l)
     l->dead = NULL;
     for (size_t guard = 0; c && guard < SIZE_MAX; guard++) {
         conn *next = c->next;
-        free(c);
+        conn_unref(c);               /* the loop's reference */
         c = next;
     }
 }

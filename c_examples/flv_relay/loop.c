@@ -98,15 +98,16 @@ void flush_push(conn *c)
     pthread_mutex_unlock(&l->mu);
 }
 
-/* The player's notify callback, registered with livehub_player_set_notify().
+/* The player's notify callback, registered with
+ * livehub_player_set_notify_with_release() (the registration holds a
+ * reference to c, given back by on_player_notify_release).
  * livehub calls it once per arming (after a read that reached the end of
  * what is there), on whatever thread changed the stream, after it released
  * its own locks. It must not touch the connection's state: it only queues
  * the connection for its owner loop — the ready list (and a wake-up) with
  * --merge-ms 0 or for a player still waiting for its first bytes, else the
  * flush list that the next timer firing writes out.
- * livehub_player_release() waits for a running invocation, so `c` is alive
- * for as long as this runs. */
+ * The registration's reference keeps `c` alive for as long as this runs. */
 void on_player_notify(void *userdata)
 {
     conn *c = userdata;
@@ -117,6 +118,15 @@ void on_player_notify(void *userdata)
     else flush_push_locked(c);
     pthread_mutex_unlock(&l->mu);
     if (wake) loop_wake(l);
+}
+
+/* The release function of the notify registration: livehub calls it once,
+ * when the registration ends (the player released, in conn_release_handles
+ * on the owner loop), after any running on_player_notify returned. It
+ * gives back the reference to c that the registration held. */
+void on_player_notify_release(void *userdata)
+{
+    conn_unref(userdata);
 }
 
 /* A player got its first bytes: from now on its notify waits for the

@@ -7,7 +7,8 @@
  * HTTP surface, its threads and the map of its files.
  *
  *   flv_relay [--http ADDR:PORT] [--tcp-ingest ADDR:PORT] [--threads N]
- *             [--demo FILE.flv] [--wait-ms N] [--merge-ms N] [--web DIR] [-v]
+ *             [--demo FILE.flv] [--wait-ms N] [--merge-ms N] [--web DIR]
+ *             [--publish-secret S] [--play-secret S] [-v]
  */
 #include "relay.h"
 
@@ -22,7 +23,8 @@ struct relay_globals g;
 static void usage(int code)
 {
     printf("usage: flv_relay [--http ADDR:PORT] [--tcp-ingest ADDR:PORT] [--threads N]\n"
-           "                 [--demo FILE.flv] [--wait-ms N] [--merge-ms N] [--web DIR] [-v]\n"
+           "                 [--demo FILE.flv] [--wait-ms N] [--merge-ms N] [--web DIR]\n"
+           "                 [--publish-secret S] [--play-secret S] [-v]\n"
            "  --http ADDR:PORT        HTTP listener (default 127.0.0.1:8080; port 0 picks a free port)\n"
            "  --tcp-ingest ADDR:PORT  also accept raw FLV publishers over plain TCP\n"
            "  --threads N             event-loop threads (default 1, at most %d)\n"
@@ -30,6 +32,8 @@ static void usage(int code)
            "  --wait-ms N             a player of an unknown stream waits up to N ms for a publisher\n"
            "  --merge-ms N            write each player at most every N ms (default %d, at most %d; 0: at once)\n"
            "  --web DIR               where index.html and node_modules/ are (default: web/ near the binary)\n"
+           "  --publish-secret S      every publish must carry ?secret=S (else 403)\n"
+           "  --play-secret S         every player must carry ?secret=S (else 403; default: open)\n"
            "  -v                      log every player and livehub's INFO messages\n",
            MAX_LOOPS, DEMO_KEY, MERGE_MS_DEFAULT, MERGE_MS_MAX);
     exit(code);
@@ -52,11 +56,17 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--threads")) { threads = strtol(v, NULL, 10); i++; }
         else if (!strcmp(a, "--wait-ms")) { wait_ms = strtol(v, NULL, 10); i++; }
         else if (!strcmp(a, "--merge-ms")) { merge_ms = strtol(v, NULL, 10); i++; }
+        else if (!strcmp(a, "--publish-secret")) { g.publish_secret = v; i++; }
+        else if (!strcmp(a, "--play-secret")) { g.play_secret = v; i++; }
         else usage(2);
     }
     if (threads < 1 || threads > MAX_LOOPS) die("--threads must be 1..%d", MAX_LOOPS);
     if (wait_ms < 0 || wait_ms > 3600000) die("--wait-ms must be 0..3600000");
     if (merge_ms < 0 || merge_ms > MERGE_MS_MAX) die("--merge-ms must be 0..%d", MERGE_MS_MAX);
+    if (g.publish_secret && !auth_secret_valid(g.publish_secret))
+        die("--publish-secret: 1..%d of A-Z a-z 0-9 - . _ ~", AUTH_SECRET_MAX);
+    if (g.play_secret && !auth_secret_valid(g.play_secret))
+        die("--play-secret: 1..%d of A-Z a-z 0-9 - . _ ~", AUTH_SECRET_MAX);
     g.nloops = (int)threads;
     g.wait_ms = (uint32_t)wait_ms;
     g.merge_ms = (uint32_t)merge_ms;
@@ -94,8 +104,9 @@ int main(int argc, char **argv)
         if (pthread_create(&g.loops[i]->thread, NULL, loop_main, g.loops[i]) != 0) die("pthread_create");
 
     demo *d = demo_path ? demo_start(demo_path, g.hub) : NULL;
-    say("livehub %s, %d loop thread%s, merge %u ms, web %s%s", livehub_version(), g.nloops,
-        g.nloops > 1 ? "s" : "", (unsigned)g.merge_ms, g.web_dir, g.wait_ms ? ", players wait for publishers" : "");
+    say("livehub %s, %d loop thread%s, merge %u ms, web %s%s%s%s", livehub_version(), g.nloops,
+        g.nloops > 1 ? "s" : "", (unsigned)g.merge_ms, g.web_dir, g.wait_ms ? ", players wait for publishers" : "",
+        g.publish_secret ? ", publish secret" : "", g.play_secret ? ", play secret" : "");
     say("ready");
 
     int sig = 0;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "auth.h"
 #include "http.h"
 #include "livehub.h"
 
@@ -45,7 +46,6 @@
 #define LINGER_MS          2000        /* after a response, for the client's EOF */
 #define MAX_STATIC_BYTES   (16u << 20)
 #define MAX_KEY            HTTP_KEY_MAX
-#define MAX_CONSECUTIVE_FLV_ERRORS 64
 #define DEMO_KEY           "live/demo"
 #define TCP_DEFAULT_KEY    "live/tcp"
 
@@ -83,6 +83,9 @@ struct conn {
                                     notify wakes the loop at once */
 
     /* Everything below belongs to the owner loop's thread. */
+    int refs;                    /* the loop's (until free_dead) + livehub's
+                                    (a notify registration, until its
+                                    release); freed at 0 (conn_unref) */
     conn *next, *prev;           /* the loop's list of connections */
     int dead;                    /* closed; freed at the end of the loop turn */
     int fd;
@@ -118,10 +121,8 @@ struct conn {
     int body_mode;
     uint64_t body_left;          /* BODY_LENGTH */
     http_chunked chunked;        /* BODY_CHUNKED */
-    uint8_t sig[4];              /* the first bytes, checked for "FLV\x01" */
-    size_t sig_have;
     uint64_t bytes_in;
-    uint32_t flv_errors, flv_errors_in_row;
+    uint32_t skip_logged;        /* a skipped tag was logged */
     char keyline[MAX_KEY + 8];   /* ST_TCP_KEY */
     size_t keyline_len;
 };
@@ -170,6 +171,8 @@ struct relay_globals {
     unsigned rr;                 /* round-robin cursor (loop 0 only) */
     uint32_t wait_ms;
     uint32_t merge_ms;           /* --merge-ms; 0: write as soon as data is there */
+    const char *publish_secret;  /* --publish-secret; NULL: anyone may publish */
+    const char *play_secret;     /* --play-secret; NULL: anyone may play */
     char web_dir[PATH_MAX];
 };
 extern struct relay_globals g;
@@ -192,6 +195,7 @@ void ready_push(conn *c);
 void flush_push(conn *c);
 void ready_remove(conn *c);
 void on_player_notify(void *userdata);
+void on_player_notify_release(void *userdata);
 void player_joined(conn *c);
 
 /* ---- listen.c: listeners, accept, hand-off to loops ---- */
@@ -204,6 +208,7 @@ conn *conn_new(loop *l, int fd, int tcp_ingest, const char *peer);
 void conn_release_handles(conn *c);
 void conn_close(conn *c);
 void free_dead(loop *l);
+void conn_unref(conn *c);
 int drain_input(conn *c);
 void linger_start(conn *c);
 void respond_flush(conn *c);

@@ -5,7 +5,9 @@
  * http_parse.c, and sent on: GET/HEAD of /KEY.flv to play.c, POST/PUT of
  * /KEY.flv to publish.c (with the body bytes that came with the head), the
  * page, its script and /api/streams to static.c, OPTIONS answered here.
- * One request per connection: every response closes it.
+ * Publishers and players of a stream first pass auth_query_ok() (auth.c)
+ * with the relay's secret for their role: 403 if it does not match. One
+ * request per connection: every response closes it.
  */
 #include "relay.h"
 
@@ -35,8 +37,15 @@ static void handle_request(conn *c, size_t head_len)
     }
     if (is_flv) {
         if (!http_flv_key(rq.target, c->key)) { respond_text(c, 400, "Bad Request", "bad stream key\n", head); return; }
+        if (!post && !get && !head) { respond(c, 405, "Method Not Allowed", "text/plain", "", 0, 0, "Allow: GET, HEAD, POST, PUT\r\n"); return; }
+        /* The secret of the role, if the relay has one (auth.c). */
+        if (!auth_query_ok(post ? g.publish_secret : g.play_secret, rq.query)) {
+            say("[loop %d] %s %s of %s refused: wrong or missing secret", c->loop->id,
+                post ? "publisher" : "player", c->peer, c->key);
+            respond_text(c, 403, "Forbidden", "wrong or missing secret\n", head);
+            return;
+        }
         if (get || head) { start_play(c, head); return; }
-        if (!post) { respond(c, 405, "Method Not Allowed", "text/plain", "", 0, 0, "Allow: GET, HEAD, POST, PUT\r\n"); return; }
         start_http_publish(c, &rq, head_len);
         return;
     }
