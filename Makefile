@@ -2,6 +2,7 @@
 #
 #   make / make all   release library (+ regenerated include/livehub.h) and every example
 #   make test         everything CI checks (see the `test` target for the list)
+#   make stress / soak / deep-check / fuzz   the long runs (10 minutes to an hour each)
 #   make demo         build everything and run the HTTP-FLV demo server (flv_relay) until Ctrl-C
 #   make demo-basic   build and run c_examples/build/basic
 #   make install      lib/, include/ and lib/pkgconfig/ under $(DESTDIR)$(PREFIX) (default /usr/local)
@@ -34,7 +35,7 @@ LDLIBS     := -lpthread -ldl -lm
 SANITIZE   := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99
+C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 misuse
 CXX_EXAMPLES := cpp_basic header_cpp17
 # C++ examples built with -fno-exceptions (livehub.hpp's non-throwing forms only).
 CXX_NOEXC_EXAMPLES := cpp_noexcept
@@ -47,7 +48,8 @@ HEADERS      := include/livehub.h include/livehub.hpp
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
         test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
         install uninstall dist test-header-docs test-install test-cinstall test-cpp test-relay-parsers fuzz-relay \
-        nginx-module nginx-module-asan nginx-demo test-nginx
+        nginx-module nginx-module-asan nginx-demo test-nginx \
+        test-stress stress lib-rust-asan soak deep-check
 
 # The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
@@ -185,10 +187,11 @@ demo-basic: lib
 	./$(BUILD)/basic
 
 # Everything CI runs, in order: header drift, cargo tests, loom, header
-# compile tests, examples under ASan+UBSan, Rust tests under ASan, and the
+# compile tests, examples under ASan+UBSan (misuse.c among them), Rust tests
+# under ASan, 30 s of the C-ABI stress under two sanitizer builds, and the
 # end-to-end tests of flv_relay and of the nginx module with real clients.
 test: test-header-drift test-header-docs test-lint test-cargo test-loom header-check test-install test-examples \
-      test-cpp test-relay-parsers test-asan test-e2e test-nginx
+      test-cpp test-relay-parsers test-asan test-stress test-e2e test-nginx
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -297,6 +300,57 @@ test-asan:
 	RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address RUSTDOCFLAGS=-Zsanitizer=address \
 	  CARGO_TARGET_DIR=target/asan ASAN_OPTIONS=detect_leaks=1 \
 	  $(NICE) $(CARGO) test --target $(HOST) --lib --tests
+
+# (f2) tests/stress/stress.c: many threads doing seeded random operations
+# on a few shared streams through the C ABI, every policy firing; built
+# with ASan+UBSan+LSan against the debug library, then against the library
+# built with Rust's AddressSanitizer (target/asan-lib). STRESS_SECONDS in
+# all, half under each build: 30 s in make test, 600 s in make stress.
+STRESS_SECONDS ?= 30
+STRESS_SEED    ?= 16
+STRESS_THREADS ?= 8
+LIB_RUST_ASAN  := target/asan-lib/$(HOST)/debug/liblivehub.a
+STRESS_SRC     := tests/stress/stress.c
+
+# The library with Rust's AddressSanitizer, linked into C programs by gcc
+# -fsanitize=address (gcc's libasan serves both the C and the Rust side).
+lib-rust-asan:
+	RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address CARGO_TARGET_DIR=target/asan-lib \
+	  $(NICE) $(CARGO) build --lib --target $(HOST)
+
+test-stress: | $(ASAN_DIR)
+	$(NICE) $(CARGO) build
+	@$(MAKE) --no-print-directory lib-rust-asan
+	$(NICE) $(CC) $(C_STRICT) $(SANITIZE) $(INCLUDES) $(STRESS_SRC) $(LIB_DBG) $(LDLIBS) -o $(ASAN_DIR)/stress
+	$(NICE) $(CC) $(C_STRICT) $(SANITIZE) $(INCLUDES) $(STRESS_SRC) $(LIB_RUST_ASAN) $(LDLIBS) -o $(ASAN_DIR)/stress-rust-asan
+	@half=$$(( ($(STRESS_SECONDS) + 1) / 2 )); \
+	echo "== stress, C side under ASan+UBSan, debug library ($$half s)"; \
+	$(SAN_ENV) ./$(ASAN_DIR)/stress $$half $(STRESS_SEED) $(STRESS_THREADS) || { echo "stress: FAILED (debug library)"; exit 1; }; \
+	echo "== stress, library built with Rust's AddressSanitizer ($$half s)"; \
+	$(SAN_ENV) ./$(ASAN_DIR)/stress-rust-asan $$half $(STRESS_SEED) $(STRESS_THREADS) || { echo "stress: FAILED (Rust ASan library)"; exit 1; }
+
+# The long stress run: 10 minutes, half under each build.
+stress:
+	@$(MAKE) --no-print-directory test-stress STRESS_SECONDS=600
+
+# Miri and ThreadSanitizer over the core tests (nightly; installs rust-src
+# and miri with rustup when it can, and says which it could not), and the
+# loom models at a larger preemption bound (scripts/deep_check.sh; about
+# an hour on 2 cores). DEEP_CHECKS="miri tsan loom" picks among them.
+deep-check:
+	bash scripts/deep_check.sh
+
+# The soak: flv_relay (release build) for SOAK_SECONDS (default 600) under
+# churn from tests/soak/soak_client.c (publishers reconnecting every few
+# seconds, 200 players joining and leaving, slow and silent ones); prints
+# the relay's RSS each minute and fails if it grew more than 10% after
+# minute 2 or a player got bytes that are not FLV (tests/soak/soak.sh).
+SOAK_SECONDS ?= 600
+$(BUILD)/soak_client: tests/soak/soak_client.c | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
+
+soak: servers $(BUILD)/soak_client
+	SOAK_SECONDS=$(SOAK_SECONDS) bash tests/soak/soak.sh
 
 # (g) flv_relay and flv_server_min end to end (tests/e2e/*.sh, each bounded,
 # loopback only, a PASS or FAIL line each): ffmpeg publishers and players,

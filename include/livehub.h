@@ -968,7 +968,8 @@ livehub_result livehub_stream_play(livehub_stream *s,
  * thread that calls into livehub.
  *
  * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` is NULL (then `drop` is not
- * called); LIVEHUB_ERR_PANIC.
+ * called); LIVEHUB_ERR_PANIC (the userdata was handed over all the same:
+ * `drop` runs exactly once, inside this call or later).
  */
 livehub_result livehub_stream_set_userdata(livehub_stream *s,
                                            void *userdata,

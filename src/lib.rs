@@ -34,6 +34,8 @@
 pub mod codec;
 pub mod config;
 pub mod error;
+#[cfg(test)]
+mod fault;
 /// The C ABI (`include/livehub.h`): the only module allowed `unsafe`.
 #[cfg(not(loom))]
 #[allow(unsafe_code)]

@@ -196,6 +196,10 @@ impl Publisher {
         let demuxed = demuxer.feed(bytes, |tag| batch.push(tag));
         let mut first_error = demuxed.err().map(flv_error);
         if self.batch.is_empty() {
+            // Nothing to store, but a closed stream says so at once (and
+            // bytes of a tag still coming count as the publisher's activity).
+            self.stream
+                .push(self.id, &mut self.wake, std::iter::empty())?;
             return first_error.map_or(Ok(()), Err);
         }
         // Classified as the stream stores them, under its lock: the batch

@@ -22,7 +22,11 @@ pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
 /// its data consistent before anything that could panic, and the C boundary
 /// turns panics into `LIVEHUB_ERR_PANIC` rather than tearing the process down.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    let guard = m.lock().unwrap_or_else(|e| e.into_inner());
+    // Tests inject panics here, with the lock held (src/fault.rs).
+    #[cfg(test)]
+    crate::fault::on_lock();
+    guard
 }
 
 #[cfg(loom)]

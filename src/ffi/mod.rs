@@ -68,3 +68,6 @@ pub(crate) mod logging;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fault_tests;

@@ -537,11 +537,14 @@ pub extern "C" fn livehub_player_release(pl: *mut livehub_player) {
         // this returns, no other thread is inside the callback (and so none
         // is using this player through it), and none will be.
         // SAFETY: non-NULL live player, freed only below, after this borrow
-        // ends.
-        unsafe { notifier_of(handle) }.set_callback(None);
+        // ends. Run inside its own panic boundary so that the player is
+        // freed below even if this panicked (a bug): a panic there cannot
+        // unwind past the borrow, which ends either way.
+        super::panic::catch_panic(|| unsafe { notifier_of(handle) }.set_callback(None));
         // SAFETY: the caller gives up `pl`, no other call on it overlaps
-        // this one, and the callback can no longer reach it (above): no
-        // reference into the handle exists any more.
+        // this one, and the callback can no longer reach it (above, or in
+        // the player's drop, which clears it again): no reference into the
+        // handle exists any more.
         drop(unsafe { take_box(pl) });
     }
 }

@@ -196,7 +196,8 @@ impl Drop for UserData {
 /// thread that calls into livehub.
 ///
 /// Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` is NULL (then `drop` is not
-/// called); LIVEHUB_ERR_PANIC.
+/// called); LIVEHUB_ERR_PANIC (the userdata was handed over all the same:
+/// `drop` runs exactly once, inside this call or later).
 #[no_mangle]
 pub extern "C" fn livehub_stream_set_userdata(
     s: *mut livehub_stream,

@@ -241,16 +241,31 @@ impl Player {
         Ok(())
     }
 
-    /// Whether a read would find something, without consuming it.
+    /// Whether a read would find something, without consuming anything a
+    /// read would hand out. The rest of a tag `read_flv` cut comes first,
+    /// even after the end; video frames before the first keyframe are
+    /// skipped here as a read would skip them.
     pub(super) fn poll(&mut self) -> Result<(), Error> {
+        if self.flv_pending() {
+            return Ok(());
+        }
         self.check_open()?;
         loop {
-            if self.prelude_pending()
-                || self
-                    .live_segment()
-                    .is_some_and(|s| s.get(self.seq).is_some())
-            {
+            if self.prelude_pending() {
                 return Ok(());
+            }
+            let next = self
+                .live_segment()
+                .and_then(|s| s.get(self.seq))
+                .map(|e| e.is_video_frame() && !e.is_keyframe());
+            match next {
+                Some(true) if self.need_keyframe => {
+                    self.seq += 1;
+                    self.stats.tags_dropped += 1;
+                    continue;
+                }
+                Some(_) => return Ok(()),
+                None => {}
             }
             self.refill()?;
         }

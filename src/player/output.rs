@@ -250,6 +250,11 @@ impl Player {
         self.flv.get_or_insert_with(Default::default)
     }
 
+    /// Whether `read_flv` cut a tag and has the rest of it to give.
+    pub(super) fn flv_pending(&self) -> bool {
+        self.flv.as_ref().is_some_and(|o| o.pending.is_some())
+    }
+
     /// Serializes the next tag for the byte-stream outputs.
     fn next_pending(&mut self) -> Result<Pending, Error> {
         let src = self.advance()?;
