@@ -35,7 +35,7 @@ LDLIBS     := -lpthread -ldl -lm
 SANITIZE   := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 misuse
+C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 misuse rtmp_session
 CXX_EXAMPLES := cpp_basic header_cpp17
 # C++ examples built with -fno-exceptions (livehub.hpp's non-throwing forms only).
 CXX_NOEXC_EXAMPLES := cpp_noexcept
@@ -46,7 +46,7 @@ TWO_TU_SRC   := tests/cpp/two_tu_main.cpp tests/cpp/two_tu_lib.cpp
 HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
-        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
+        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay bench-rtmp \
         install uninstall dist test-header-docs test-install test-cinstall test-cpp test-relay-parsers fuzz-relay \
         nginx-module nginx-module-asan nginx-demo test-nginx \
         test-stress stress lib-rust-asan soak deep-check
@@ -65,6 +65,9 @@ NPM       ?= npm
 WEB_STAMP := web/node_modules/.package-lock.json
 DEMO_HTTP ?= 127.0.0.1:8080
 DEMO_FLV  ?= tests/data/av.flv
+# RTMP: 1935 is the default port, so rtmp:// URLs need none.
+DEMO_RTMP ?= 127.0.0.1:1935
+DEMO_RTMP_HOST := $(patsubst %:1935,%,$(DEMO_RTMP))
 
 # Release library and header, then every example.
 all: lib examples servers
@@ -179,7 +182,14 @@ demo: all web-deps
 	@echo "  publish:  ffmpeg -re -i in.flv -c copy -f flv http://$(DEMO_HTTP)/live/mine.flv"
 	@echo "  streams:  curl http://$(DEMO_HTTP)/api/streams"
 	@echo
-	./$(BUILD)/flv_relay --http $(DEMO_HTTP) --demo $(DEMO_FLV)
+	@echo "RTMP on rtmp://$(DEMO_RTMP) (the same streams):"
+	@echo "  OBS Studio: Settings > Stream: Service Custom..., Server rtmp://$(DEMO_RTMP_HOST)/live, Stream Key demo2"
+	@echo "              then play http://$(DEMO_HTTP)/live/demo2.flv or rtmp://$(DEMO_RTMP_HOST)/live/demo2"
+	@echo "  publish:  ffmpeg -re -i in.flv -c copy -f flv rtmp://$(DEMO_RTMP_HOST)/live/demo2"
+	@echo "  play:     ffplay rtmp://$(DEMO_RTMP_HOST)/live/demo"
+	@echo "            ffmpeg -i rtmp://$(DEMO_RTMP_HOST)/live/demo -c copy -f flv out.flv"
+	@echo
+	./$(BUILD)/flv_relay --http $(DEMO_HTTP) --rtmp $(DEMO_RTMP) --demo $(DEMO_FLV)
 
 # The first example: a synthetic stream to two players, in one process.
 demo-basic: lib
@@ -392,6 +402,13 @@ bench:
 # livehub module. PLAYERS="..." MODES="..." SERVERS="..." narrow it down.
 bench-relay: servers nginx-module
 	bash scripts/bench_relay.sh
+	bash scripts/bench_rtmp.sh
+
+# RTMP players of the relay and of nginx-rtmp (libnginx-mod-rtmp, installed
+# by the script when missing) side by side, 100 and 1,000 players
+# (scripts/bench_rtmp.sh; about 3 minutes). RTMP_PLAYERS="..." narrows it.
+bench-rtmp: servers
+	bash scripts/bench_rtmp.sh
 
 # Fuzz every cargo-fuzz target for FUZZ_SECONDS each (installs cargo-fuzz if needed).
 FUZZ_SECONDS ?= 60

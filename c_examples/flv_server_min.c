@@ -24,8 +24,9 @@
  * tag dropped) carry on, LIVEHUB_ERR_FLV_REJECTED (not FLV) close.
  *
  * Kept out for brevity (see c_examples/flv_relay/ for all of it): threads,
- * merged writes, HEAD/OPTIONS, stats, static files, raw TCP ingest, write
- * stall timeouts. One request per connection; every response closes it.
+ * merged writes, HEAD/OPTIONS, stats, static files, raw TCP ingest. A
+ * request head must come within 10 s; a player that takes no byte for 30 s
+ * is closed. One request per connection; every response closes it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
@@ -49,6 +50,7 @@
 #define HEAD_MAX    4096       /* request head; longer gets closed */
 #define IOV_CAP     256        /* iovecs per read_iov / writev */
 #define HEAD_TIMEOUT_S 10      /* to send a complete request head */
+#define STALL_TIMEOUT_S 30     /* a player that takes no byte of its batch */
 #define MAX_FDS     4096       /* connections, by descriptor */
 
 enum { REQ, PUB, PLAY };
@@ -56,7 +58,7 @@ enum { CH_SIZE, CH_LINE, CH_DATA, CH_CRLF, CH_END };    /* chunked decoder */
 
 typedef struct conn {
     int fd, state;
-    time_t since;
+    time_t since;              /* accepted; for a player: last write progress */
     char head[HEAD_MAX + 1];
     size_t head_len;
     livehub_publisher *pub;    /* PUB: ours until released (= unpublish) */
@@ -142,6 +144,7 @@ static void play_pump(conn *c)
         ssize_t w = writev(c->fd, (struct iovec *)(c->iov + c->iov_i), (int)(c->iov_n - c->iov_i));
         if (w < 0 && (errno == EAGAIN || errno == EINTR)) return;
         if (w < 0) { conn_close(c); return; }
+        c->since = time(NULL);
         for (size_t left = (size_t)w; left > 0;) {     /* advance past what went out */
             livehub_iovec *v = &c->iov[c->iov_i];
             size_t k = left < v->iov_len ? left : v->iov_len;
@@ -369,9 +372,12 @@ int main(int argc, char **argv)
         if (time(NULL) != last_tick) {                  /* about once a second */
             last_tick = time(NULL);
             livehub_hub_tick(hub);                      /* policies: republish wait, idle... */
-            for (int fd = 0; fd < MAX_FDS; fd++)
-                if (conns[fd] && conns[fd]->state == REQ && last_tick - conns[fd]->since > HEAD_TIMEOUT_S)
-                    conn_close(conns[fd]);
+            for (int fd = 0; fd < MAX_FDS; fd++) {
+                conn *c = conns[fd];
+                if (c && c->state == REQ && last_tick - c->since > HEAD_TIMEOUT_S) conn_close(c);
+                else if (c && c->state == PLAY && c->iov_i < c->iov_n && last_tick - c->since > STALL_TIMEOUT_S)
+                    conn_close(c);                      /* it stopped reading */
+            }
         }
     }
     for (int fd = 0; fd < MAX_FDS; fd++)

@@ -16,14 +16,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-conn *conn_new(loop *l, int fd, int tcp_ingest, const char *peer)
+conn *conn_new(loop *l, int fd, int listener, const char *peer)
 {
     conn *c = xcalloc(1, sizeof *c);
     c->refs = 1;                     /* the loop's */
     c->src.kind = SRC_CONN;
     c->loop = l;
     c->fd = fd;
-    c->state = tcp_ingest ? ST_TCP_KEY : ST_REQUEST;
+    c->state = listener == LISTEN_RTMP ? ST_RTMP : listener == LISTEN_TCP ? ST_TCP_KEY : ST_REQUEST;
     c->since_ms = now_ms();
     snprintf(c->peer, sizeof c->peer, "%s", peer);
 
@@ -43,6 +43,7 @@ conn *conn_new(loop *l, int fd, int tcp_ingest, const char *peer)
     if (l->conns) l->conns->prev = c;
     l->conns = c;
     l->nconns++;
+    if (c->state == ST_RTMP) rtmp_start(c);
     return c;
 }
 
@@ -64,6 +65,17 @@ void conn_unref(conn *c)
  * inside the call, on this thread (their callbacks just queue them). */
 void conn_release_handles(conn *c)
 {
+    if (c->rtmp) {
+        /* The session's player first (its callback, once this returns,
+         * never runs again), then its publisher: the same order. */
+        livehub_rtmp_session_release(c->rtmp);
+        c->rtmp = NULL;
+        c->npending = 0;
+        if (g_verbose || c->bytes_in > 65536)
+            say("[loop %d] rtmp %s%s%s closed: %llu bytes in, %llu out", c->loop->id, c->peer,
+                c->key[0] ? " of " : "", c->key, (unsigned long long)c->bytes_in,
+                (unsigned long long)c->bytes_out);
+    }
     if (c->player) {
         livehub_player_release(c->player);
         c->player = NULL;
@@ -257,6 +269,16 @@ void conn_event(conn *c, uint32_t ev)
     case ST_LINGER:
         if (!drain_input(c)) conn_close(c);
         break;
+    case ST_DELAY:
+        /* The answer comes from the tick; what the client sends meanwhile
+         * waits in the socket (read once the answer is in). */
+        if (ev & EPOLLERR) conn_close(c);
+        break;
+    case ST_RTMP:
+        if (ev & EPOLLERR) { conn_close(c); return; }
+        if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) rtmp_read(c);
+        else if (ev & EPOLLOUT) rtmp_service(c);
+        break;
     }
 }
 
@@ -272,5 +294,8 @@ void conn_service(conn *c)
     case ST_PLAY: play_pump(c, g.merge_ms == 0 || !c->head_sent); break;
     case ST_RESPOND: respond_flush(c); break;
     case ST_LINGER: if (!drain_input(c)) conn_close(c); break;
+    case ST_DELAY: break;
+    /* Notified, or continuing: input first (EAGAIN at once when none). */
+    case ST_RTMP: rtmp_read(c); break;
     }
 }

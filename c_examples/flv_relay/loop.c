@@ -211,7 +211,7 @@ static void on_wake(loop *l)
     pthread_mutex_unlock(&l->mu);
     for (size_t i = 0; i < count; i++) {
         if (l->quit) close(items[i].fd);
-        else conn_new(l, items[i].fd, items[i].tcp_ingest, items[i].peer);
+        else conn_new(l, items[i].fd, items[i].listener, items[i].peer);
     }
     free(items);
 }
@@ -254,6 +254,13 @@ static void tick(loop *l)
         case ST_LINGER:
             if (idle > LINGER_MS) conn_close(c);
             break;
+        case ST_DELAY:
+            if (now >= c->accept_at_ms) request_delayed(c);
+            break;
+        case ST_RTMP:
+            if (rtmp_answer_due(c, now)) rtmp_service(c);
+            else if (c->npending == 0 && idle > INGEST_IDLE_MS) conn_close(c);
+            break;
         }
     }
 }
@@ -270,6 +277,7 @@ static void flush_players(loop *l)
         conn *c = flush_pop(l);
         if (!c) return;
         if (!c->dead && c->state == ST_PLAY && c->player) play_pump(c, 1);
+        else if (!c->dead && c->state == ST_RTMP) rtmp_service(c);
     }
 }
 
@@ -314,8 +322,9 @@ void *loop_main(void *arg)
             case SRC_CONN: conn_event((conn *)src, evs[i].events); break;
             case SRC_WAKE: on_wake(l); break;
             case SRC_TIMER: on_timer(l); break;
-            case SRC_LISTEN_HTTP: on_accept(l, g.http_fd, 0); break;
-            case SRC_LISTEN_TCP: on_accept(l, g.tcp_fd, 1); break;
+            case SRC_LISTEN_HTTP: on_accept(l, g.http_fd, LISTEN_HTTP); break;
+            case SRC_LISTEN_TCP: on_accept(l, g.tcp_fd, LISTEN_TCP); break;
+            case SRC_LISTEN_RTMP: on_accept(l, g.rtmp_fd, LISTEN_RTMP); break;
             }
         }
         if (!l->quit) drain_ready(l);
@@ -336,6 +345,7 @@ loop *loop_new(int id)
     l->src_timer.kind = SRC_TIMER;
     l->src_http.kind = SRC_LISTEN_HTTP;
     l->src_tcp.kind = SRC_LISTEN_TCP;
+    l->src_rtmp.kind = SRC_LISTEN_RTMP;
     pthread_mutex_init(&l->mu, NULL);
     l->rbuf = xcalloc(1, READ_CHUNK);
     l->iov = xcalloc(IOV_BATCH, sizeof *l->iov);
