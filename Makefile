@@ -36,7 +36,7 @@ SANITIZE   := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanit
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 misuse rtmp_session groups
-CXX_EXAMPLES := cpp_basic header_cpp17
+CXX_EXAMPLES := cpp_basic header_cpp17 cpp_rtmp
 # C++ examples built with -fno-exceptions (livehub.hpp's non-throwing forms only).
 CXX_NOEXC_EXAMPLES := cpp_noexcept
 CXX_NOEXC  := -fno-exceptions
