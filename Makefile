@@ -35,21 +35,26 @@ LDLIBS     := -lpthread -ldl -lm
 SANITIZE   := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 misuse
+C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 misuse rtmp_session
 CXX_EXAMPLES := cpp_basic header_cpp17
-EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES)
+# C++ examples built with -fno-exceptions (livehub.hpp's non-throwing forms only).
+CXX_NOEXC_EXAMPLES := cpp_noexcept
+CXX_NOEXC  := -fno-exceptions
+EXAMPLES     := $(C_EXAMPLES) $(CXX_EXAMPLES) $(CXX_NOEXC_EXAMPLES)
+# The two-translation-unit C++ program (tests/cpp/two_tu_*.cpp).
+TWO_TU_SRC   := tests/cpp/two_tu_main.cpp tests/cpp/two_tu_lib.cpp
 HEADERS      := include/livehub.h include/livehub.hpp
 
 .PHONY: all lib examples demo bench fuzz test test-header-drift test-lint test-cargo test-loom header-check \
-        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay \
-        install uninstall dist test-header-docs test-install \
+        test-examples test-asan clean distclean servers web-deps demo-basic test-e2e bench-relay bench-rtmp \
+        install uninstall dist test-header-docs test-install test-cinstall test-cpp test-relay-parsers fuzz-relay \
         nginx-module nginx-module-asan nginx-demo test-nginx \
         test-stress stress lib-rust-asan soak deep-check
 
 # The HTTP-FLV server examples and their load client: long-running programs,
 # built by `make` and tested end to end by `make test-e2e` (tests/e2e/), not
 # run by test-examples. They use Linux APIs (epoll, eventfd, accept4).
-SERVER_EXAMPLES := flv_relay flv_server_min flv_load
+SERVER_EXAMPLES := flv_relay flv_server_min flv_load flv_hostile
 SERVER_CFLAGS   := $(C_STRICT) -D_GNU_SOURCE
 RELAY_SRC       := $(sort $(wildcard c_examples/flv_relay/*.c))
 RELAY_HDR       := $(wildcard c_examples/flv_relay/*.h)
@@ -60,6 +65,9 @@ NPM       ?= npm
 WEB_STAMP := web/node_modules/.package-lock.json
 DEMO_HTTP ?= 127.0.0.1:8080
 DEMO_FLV  ?= tests/data/av.flv
+# RTMP: 1935 is the default port, so rtmp:// URLs need none.
+DEMO_RTMP ?= 127.0.0.1:1935
+DEMO_RTMP_HOST := $(patsubst %:1935,%,$(DEMO_RTMP))
 
 # Release library and header, then every example.
 all: lib examples servers
@@ -79,10 +87,12 @@ $(BUILD)/%: c_examples/%.c $(LIB_REL) $(HEADERS) | $(BUILD)
 	$(NICE) $(CC) $(C_STRICT) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
 
 $(BUILD)/%: c_examples/%.cpp $(LIB_REL) $(HEADERS) | $(BUILD)
-	$(NICE) $(CXX) $(CXX_STRICT) -O2 -g $(INCLUDES) $< $(LIB_REL) $(LDLIBS) -o $@
+	$(NICE) $(CXX) $(CXX_STRICT) $(if $(filter $*,$(CXX_NOEXC_EXAMPLES)),$(CXX_NOEXC)) -O2 -g $(INCLUDES) $< \
+	  $(LIB_REL) $(LDLIBS) -o $@
 
 # flv_relay (release, and with ASan+UBSan against the debug library for
-# test-e2e), flv_server_min, and flv_load (plain C: it does not use livehub).
+# test-e2e), flv_server_min, and the test clients flv_load and flv_hostile
+# (plain C: they do not use livehub).
 servers: lib
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(SERVER_EXAMPLES))
 
@@ -102,6 +112,11 @@ $(ASAN_DIR)/flv_server_min: c_examples/flv_server_min.c $(LIB_DBG) $(HEADERS) | 
 	$(NICE) $(CC) $(SERVER_CFLAGS) $(SANITIZE) $(INCLUDES) $< $(LIB_DBG) $(LDLIBS) -o $@
 
 $(BUILD)/flv_load: c_examples/flv_load.c | $(BUILD)
+	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
+
+# flv_hostile: slowloris, oversized heads, bad chunked bodies, garbage
+# publishers and players that never read (plain C, for tests/e2e).
+$(BUILD)/flv_hostile: c_examples/flv_hostile.c | $(BUILD)
 	$(NICE) $(CC) $(SERVER_CFLAGS) -O2 -g $< -o $@
 
 # npm install in web/ when node_modules is missing or older than the package files.
@@ -167,7 +182,14 @@ demo: all web-deps
 	@echo "  publish:  ffmpeg -re -i in.flv -c copy -f flv http://$(DEMO_HTTP)/live/mine.flv"
 	@echo "  streams:  curl http://$(DEMO_HTTP)/api/streams"
 	@echo
-	./$(BUILD)/flv_relay --http $(DEMO_HTTP) --demo $(DEMO_FLV)
+	@echo "RTMP on rtmp://$(DEMO_RTMP) (the same streams):"
+	@echo "  OBS Studio: Settings > Stream: Service Custom..., Server rtmp://$(DEMO_RTMP_HOST)/live, Stream Key demo2"
+	@echo "              then play http://$(DEMO_HTTP)/live/demo2.flv or rtmp://$(DEMO_RTMP_HOST)/live/demo2"
+	@echo "  publish:  ffmpeg -re -i in.flv -c copy -f flv rtmp://$(DEMO_RTMP_HOST)/live/demo2"
+	@echo "  play:     ffplay rtmp://$(DEMO_RTMP_HOST)/live/demo"
+	@echo "            ffmpeg -i rtmp://$(DEMO_RTMP_HOST)/live/demo -c copy -f flv out.flv"
+	@echo
+	./$(BUILD)/flv_relay --http $(DEMO_HTTP) --rtmp $(DEMO_RTMP) --demo $(DEMO_FLV)
 
 # The first example: a synthetic stream to two players, in one process.
 demo-basic: lib
@@ -179,7 +201,7 @@ demo-basic: lib
 # under ASan, 30 s of the C-ABI stress under two sanitizer builds, and the
 # end-to-end tests of flv_relay and of the nginx module with real clients.
 test: test-header-drift test-header-docs test-lint test-cargo test-loom header-check test-install test-examples \
-      test-asan test-stress test-e2e test-nginx
+      test-cpp test-relay-parsers test-asan test-stress test-e2e test-nginx
 	@echo "make test: all stages passed"
 
 # (a) cargo build regenerates include/livehub.h; it must match the committed one.
@@ -231,9 +253,10 @@ header-check: | $(BUILD)
 	printf '#include "livehub.h"\n' | $(CC) $(C_STRICT) $(INCLUDES) -x c -fsyntax-only -
 	printf '#include "livehub.h"\n' | $(CXX) $(CXX_STRICT) $(INCLUDES) -x c++ -fsyntax-only -
 	printf '#include "livehub.hpp"\n' | $(CXX) $(CXX_STRICT) $(INCLUDES) -x c++ -fsyntax-only -
+	printf '#include "livehub.hpp"\n' | $(CXX) $(CXX_STRICT) $(CXX_NOEXC) $(INCLUDES) -x c++ -fsyntax-only -
 	$(CC) $(C_STRICT) $(INCLUDES) -c c_examples/header_c99.c -o $(BUILD)/header_c99.o
 	$(CXX) $(CXX_STRICT) $(INCLUDES) -c c_examples/header_cpp17.cpp -o $(BUILD)/header_cpp17.o
-	@echo "header-check: livehub.h compiles as C99 and C++17, livehub.hpp as C++17"
+	@echo "header-check: livehub.h compiles as C99 and C++17, livehub.hpp as C++17 with and without exceptions"
 
 # (e) every example with ASan+UBSan against the debug static library, run with leak checks.
 test-examples: | $(ASAN_DIR)
@@ -244,12 +267,43 @@ test-examples: | $(ASAN_DIR)
 	done; for ex in $(CXX_EXAMPLES); do \
 	  echo "  CXX+ASAN $$ex"; \
 	  $(NICE) $(CXX) $(CXX_STRICT) $(SANITIZE) $(INCLUDES) c_examples/$$ex.cpp $(LIB_DBG) $(LDLIBS) -o $(ASAN_DIR)/$$ex; \
+	done; for ex in $(CXX_NOEXC_EXAMPLES); do \
+	  echo "  CXX+ASAN $$ex (-fno-exceptions)"; \
+	  $(NICE) $(CXX) $(CXX_STRICT) $(CXX_NOEXC) $(SANITIZE) $(INCLUDES) c_examples/$$ex.cpp $(LIB_DBG) $(LDLIBS) \
+	    -o $(ASAN_DIR)/$$ex; \
 	done
 	@set -e; pass=0; for ex in $(EXAMPLES); do \
 	  echo "== $$ex"; \
 	  $(SAN_ENV) ./$(ASAN_DIR)/$$ex || { echo "examples: $$ex FAILED"; echo "examples: $$pass passed, 1 failed"; exit 1; }; \
 	  pass=$$((pass + 1)); \
 	done; echo "examples: $$pass passed, 0 failed"
+
+# (e') the libFuzzer harnesses of the relay's request parser and chunked
+# decoder (fuzz/relay/), built with gcc and a plain driver under ASan+UBSan
+# and run over their seeds and 200,000 deterministic mutations of them, so
+# that they build and hold without clang; `make fuzz-relay` fuzzes them.
+FUZZ_RELAY_TARGETS := request chunked
+FUZZ_RELAY_SRC     := c_examples/flv_relay/http_parse.c c_examples/flv_relay/http_chunked.c c_examples/flv_relay/auth.c
+test-relay-parsers: | $(ASAN_DIR)
+	@set -e; for t in $(FUZZ_RELAY_TARGETS); do \
+	  echo "  CC+ASAN  fuzz/relay/fuzz_$$t.c (plain driver)"; \
+	  $(NICE) $(CC) $(C_STRICT) $(SANITIZE) -Ic_examples/flv_relay fuzz/relay/fuzz_$$t.c fuzz/relay/driver.c \
+	    $(FUZZ_RELAY_SRC) -o $(ASAN_DIR)/fuzz_relay_$$t; \
+	  $(SAN_ENV) ./$(ASAN_DIR)/fuzz_relay_$$t -m 200000 fuzz/relay/corpus/$$t; \
+	done
+
+# livehub.hpp in two translation units compiled apart and linked together
+# (tests/cpp/two_tu_*.cpp), strict warnings, run under ASan+UBSan+LSan.
+test-cpp: | $(ASAN_DIR)
+	$(NICE) $(CARGO) build
+	@for src in $(TWO_TU_SRC); do \
+	  echo "  CXX+ASAN $$src"; \
+	  $(NICE) $(CXX) $(CXX_STRICT) $(SANITIZE) $(INCLUDES) -c $$src -o $(ASAN_DIR)/$$(basename $$src .cpp).o || exit 1; \
+	done
+	$(NICE) $(CXX) $(SANITIZE) $(addprefix $(ASAN_DIR)/,$(notdir $(TWO_TU_SRC:.cpp=.o))) $(LIB_DBG) $(LDLIBS) \
+	  -o $(ASAN_DIR)/two_tu
+	$(SAN_ENV) ./$(ASAN_DIR)/two_tu
+	@echo "cpp: livehub.hpp links from two translation units and runs clean under ASan+UBSan"
 
 # (f) the Rust unit and integration tests under AddressSanitizer (+ LeakSanitizer).
 test-asan:
@@ -331,6 +385,12 @@ test-e2e: lib web-deps | $(ASAN_DIR)
 test-install: lib
 	$(NICE) bash tests/install/run.sh
 
+# `cargo cinstall` (cargo-c) gives the layout of `make install`
+# (tests/install/cinstall.sh). Not in `make test`: it needs cargo-c
+# (`cargo install cargo-c`), which takes tens of minutes to build.
+test-cinstall: lib
+	bash tests/install/cinstall.sh
+
 # Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players).
 bench:
 	$(NICE) $(CARGO) bench --bench fanout
@@ -342,11 +402,24 @@ bench:
 # livehub module. PLAYERS="..." MODES="..." SERVERS="..." narrow it down.
 bench-relay: servers nginx-module
 	bash scripts/bench_relay.sh
+	bash scripts/bench_rtmp.sh
+
+# RTMP players of the relay and of nginx-rtmp (libnginx-mod-rtmp, installed
+# by the script when missing) side by side, 100 and 1,000 players
+# (scripts/bench_rtmp.sh; about 3 minutes). RTMP_PLAYERS="..." narrows it.
+bench-rtmp: servers
+	bash scripts/bench_rtmp.sh
 
 # Fuzz every cargo-fuzz target for FUZZ_SECONDS each (installs cargo-fuzz if needed).
 FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# libFuzzer (clang, ASan+UBSan) on the relay's request parser and chunked
+# decoder for FUZZ_SECONDS each (scripts/fuzz_relay.sh; installs clang and
+# its runtimes with apt when missing and root).
+fuzz-relay:
+	scripts/fuzz_relay.sh $(FUZZ_SECONDS) $(FUZZ_RELAY_TARGETS)
 
 # ---- install -----------------------------------------------------------------
 #

@@ -3,7 +3,7 @@
  *
  *   flv_load [-n CONNS] [-d SECONDS] [-w WARMUP_SECONDS] [--window SECONDS]
  *            [--stats-key KEY] [--min-ratio R] [--watch-pid PID]
- *            http://127.0.0.1:PORT/APP/STREAM.flv
+ *            http://127.0.0.1:PORT/APP/STREAM.flv | rtmp://127.0.0.1:PORT/APP/STREAM
  *
  * Opens CONNS (default 100, at most 20000) connections at once, sends one GET
  * on each and reads the FLV byte stream for SECONDS (default 10, at most
@@ -41,6 +41,15 @@
  * the whole duration (and met --min-ratio), 1 otherwise, 2 on bad usage.
  * The last line is machine-readable: RESULT key=value ...
  *
+ * With an rtmp:// URL the connections are RTMP players instead: the simple
+ * handshake, then connect(APP), createStream and play(STREAM) sent at once,
+ * acknowledgements as the server's window asks; what comes back is checked
+ * as a chunk stream (Set Chunk Size applied, known chunk streams only,
+ * audio, video and data timestamps each never going back), and the body bytes are
+ * the payloads of the audio, video and data messages: the same unit as
+ * HTTP-FLV's tag bodies. --stats-key then reads /api/streams over HTTP at
+ * --stats-port (the server's HTTP port).
+ *
  * Only loopback addresses are accepted: this is a local test tool.
  */
 #ifndef _GNU_SOURCE
@@ -67,6 +76,17 @@
 #define RBUF        (256 * 1024)
 
 enum { C_CONNECTING, C_HEAD, C_BODY, C_DONE };
+/* RTMP: C_HEAD is the handshake (S0+S1+S2), C_BODY the chunk stream. */
+enum { R_BASIC, R_HEADER, R_PAYLOAD };
+#define RTMP_HS 1536
+#define RTMP_CSIDS 64
+
+typedef struct {
+    uint32_t ts, delta, len, left;     /* left: payload bytes of the message still to come */
+    uint8_t type;
+    int known, ext;
+    uint8_t ctl[8];                    /* the first bytes of a control message */
+} rtmp_cs;
 enum { P_FILE, P_TAG, P_BODY, P_SIZE };
 
 typedef struct {
@@ -88,6 +108,14 @@ typedef struct {
     uint64_t bytes, body_bytes;          /* whole run */
     uint64_t win_bytes, win_body;        /* in the window */
     uint64_t win_reads;                  /* recv() calls that returned data, in the window */
+    /* RTMP player */
+    rtmp_cs *cs;                         /* RTMP_CSIDS chunk streams */
+    int rphase;
+    uint8_t rh[18];
+    uint32_t rh_have, rh_need, cur, chunk_left, in_chunk, ack_window;
+    uint64_t acked;
+    uint32_t last_media_ts[3];           /* audio, video, data */
+    int media_seen[3];
 } conn;
 
 static uint64_t now_us(void)
@@ -158,6 +186,190 @@ static uint64_t flv_feed(conn *c, const uint8_t *p, size_t n)
     return body;
 }
 
+static void put_be32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+
+/* ---- RTMP ---- */
+
+/* AMF0 writers for the three commands a player sends. */
+static size_t amf_str(uint8_t *p, const char *s)
+{
+    size_t n = strlen(s);
+    p[0] = 2; p[1] = (uint8_t)(n >> 8); p[2] = (uint8_t)n;
+    memcpy(p + 3, s, n);
+    return 3 + n;
+}
+static size_t amf_num(uint8_t *p, double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, 8);
+    p[0] = 0;
+    for (int i = 0; i < 8; i++) p[1 + i] = (uint8_t)(b >> (56 - 8 * i));
+    return 9;
+}
+static size_t amf_key(uint8_t *p, const char *k)
+{
+    size_t n = strlen(k);
+    p[0] = (uint8_t)(n >> 8); p[1] = (uint8_t)n;
+    memcpy(p + 2, k, n);
+    return 2 + n;
+}
+
+/* One message as chunks of 128 bytes (the client never changes its chunk
+ * size) on chunk stream 3; returns the bytes written. */
+static size_t rtmp_msg(uint8_t *out, uint8_t type, uint32_t stream_id, const uint8_t *body, size_t len)
+{
+    size_t o = 0;
+    out[o++] = 3;
+    out[o++] = 0; out[o++] = 0; out[o++] = 0;
+    out[o++] = (uint8_t)(len >> 16); out[o++] = (uint8_t)(len >> 8); out[o++] = (uint8_t)len;
+    out[o++] = type;
+    out[o++] = (uint8_t)stream_id; out[o++] = (uint8_t)(stream_id >> 8);
+    out[o++] = (uint8_t)(stream_id >> 16); out[o++] = (uint8_t)(stream_id >> 24);
+    for (size_t i = 0; i < len; i += 128) {
+        if (i) out[o++] = 0xC3;
+        size_t n = len - i < 128 ? len - i : 128;
+        memcpy(out + o, body + i, n);
+        o += n;
+    }
+    return o;
+}
+
+/* C2 (the echo of S1), connect, createStream and play, in one buffer. */
+static size_t rtmp_requests(uint8_t *out, const uint8_t *s1, const char *app, const char *name,
+                            const char *tc_url)
+{
+    uint8_t b[1024];
+    size_t o = 0, n;
+    memcpy(out, s1, RTMP_HS);
+    o = RTMP_HS;
+    n = amf_str(b, "connect");
+    n += amf_num(b + n, 1);
+    b[n++] = 3;
+    n += amf_key(b + n, "app"); n += amf_str(b + n, app);
+    n += amf_key(b + n, "flashVer"); n += amf_str(b + n, "LNX 9,0,124,2");
+    n += amf_key(b + n, "tcUrl"); n += amf_str(b + n, tc_url);
+    n += amf_key(b + n, "fpad"); b[n++] = 1; b[n++] = 0;
+    n += amf_key(b + n, "capabilities"); n += amf_num(b + n, 15);
+    n += amf_key(b + n, "audioCodecs"); n += amf_num(b + n, 3191);
+    n += amf_key(b + n, "videoCodecs"); n += amf_num(b + n, 252);
+    n += amf_key(b + n, "videoFunction"); n += amf_num(b + n, 1);
+    b[n++] = 0; b[n++] = 0; b[n++] = 9;
+    o += rtmp_msg(out + o, 20, 0, b, n);
+    n = amf_str(b, "createStream");
+    n += amf_num(b + n, 2);
+    b[n++] = 5;
+    o += rtmp_msg(out + o, 20, 0, b, n);
+    n = amf_str(b, "play");
+    n += amf_num(b + n, 0);
+    b[n++] = 5;
+    n += amf_str(b + n, name);
+    n += amf_num(b + n, -2000);
+    o += rtmp_msg(out + o, 20, 1, b, n);
+    return o;
+}
+
+static void rtmp_fail(conn *c, const char *why)
+{
+    if (!c->flv_error) snprintf(c->why, sizeof c->why, "rtmp: %s after %llu messages", why, (unsigned long long)c->tags);
+    c->flv_error = 1;
+}
+
+/* Bytes of the chunk header whose first byte is b0, before an extended
+ * timestamp (one-byte basic headers only: chunk streams 2..63). */
+static uint32_t rtmp_header_len(uint8_t b0)
+{
+    static const uint32_t mh[4] = {11, 7, 3, 0};
+    return 1 + mh[b0 >> 6];
+}
+
+/* Walks the server's chunk stream; returns the media payload bytes among
+ * p[0..n). Sends acknowledgements on fd as the window asks. */
+static uint64_t rtmp_feed(conn *c, const uint8_t *p, size_t n)
+{
+    uint64_t body = 0;
+    size_t i = 0;
+    while (i < n && !c->flv_error) {
+        if (c->rphase == R_BASIC) {
+            uint8_t b0 = p[i];
+            uint32_t csid = b0 & 0x3f;
+            if (csid < 2) { rtmp_fail(c, "chunk stream id over 63"); break; }
+            c->cur = csid;
+            c->rh_have = 0;
+            c->rh_need = rtmp_header_len(b0);
+            if ((b0 >> 6) == 3 && !c->cs[csid].known) { rtmp_fail(c, "unknown chunk stream"); break; }
+            if ((b0 >> 6) == 3 && c->cs[csid].ext) c->rh_need += 4;
+            c->rphase = R_HEADER;
+        }
+        if (c->rphase == R_HEADER) {
+            while (i < n && c->rh_have < c->rh_need) c->rh[c->rh_have++] = p[i++];
+            if (c->rh_have < c->rh_need) break;
+            uint8_t fmt = c->rh[0] >> 6;
+            rtmp_cs *s = &c->cs[c->cur];
+            if (fmt < 3) {
+                uint32_t t = be24(c->rh + 1);
+                uint32_t base = c->rh_need;
+                if (t == 0xFFFFFF && c->rh_need == 1 + (fmt == 0 ? 11u : fmt == 1 ? 7u : 3u)) {
+                    c->rh_need += 4;           /* the extended timestamp follows */
+                    continue;
+                }
+                if (t == 0xFFFFFF) t = be32(c->rh + base - 4);
+                s->ext = be24(c->rh + 1) == 0xFFFFFF;
+                if (fmt <= 1) { s->len = be24(c->rh + 4); s->type = c->rh[7]; }
+                if (fmt == 0) s->ts = t; else s->ts += t;
+                s->delta = t;
+                s->known = 1;
+                s->left = s->len;
+            } else if (s->left == 0) {
+                s->ts += s->delta;
+                s->left = s->len;
+            }
+            c->in_chunk = s->left < c->chunk_left ? s->left : c->chunk_left;
+            if (s->left == s->len && (s->type == 8 || s->type == 9 || s->type == 18)) {
+                /* Per track: a server may interleave audio and video
+                 * whose timestamps cross (nginx-rtmp does). */
+                int k = s->type == 8 ? 0 : s->type == 9 ? 1 : 2;
+                if (c->media_seen[k] && s->ts < c->last_media_ts[k]) { rtmp_fail(c, "timestamp went back"); break; }
+                c->last_media_ts[k] = s->ts;
+                c->media_seen[k] = 1;
+            }
+            c->rphase = s->left ? R_PAYLOAD : R_BASIC;
+            if (!s->left) c->tags++;
+            continue;
+        }
+        /* R_PAYLOAD */
+        rtmp_cs *s = &c->cs[c->cur];
+        size_t take = n - i < c->in_chunk ? n - i : c->in_chunk;
+        uint32_t off = s->len - s->left;
+        for (size_t k = 0; k < take && off + k < sizeof s->ctl; k++) s->ctl[off + k] = p[i + k];
+        if (s->type == 8 || s->type == 9 || s->type == 18) body += take;
+        s->left -= (uint32_t)take;
+        c->in_chunk -= (uint32_t)take;
+        i += take;
+        if (c->in_chunk == 0) c->rphase = R_BASIC;
+        if (s->left == 0) {
+            c->tags++;
+            if (s->type == 1 && s->len >= 4) {
+                uint32_t v = be32(s->ctl) & 0x7fffffff;
+                if (v == 0) { rtmp_fail(c, "chunk size 0"); break; }
+                c->chunk_left = v;
+            } else if (s->type == 5 && s->len >= 4) {
+                c->ack_window = be32(s->ctl);
+            }
+        }
+    }
+    return body;
+}
+
+/* An Acknowledgement when the server's window asks for one. */
+static void rtmp_ack(conn *c)
+{
+    if (!c->ack_window || c->bytes - c->acked < c->ack_window / 2) return;
+    c->acked = c->bytes;
+    uint8_t m[16] = {2, 0, 0, 0, 0, 0, 4, 3, 0, 0, 0, 0};
+    put_be32(m + 12, (uint32_t)(c->bytes + 2 * RTMP_HS + 1));
+    if (send(c->fd, m, sizeof m, MSG_NOSIGNAL) != (ssize_t)sizeof m) rtmp_fail(c, "ack not sent");
+}
+
 static int loopback_host(const char *host, struct in_addr *out)
 {
     if (!strcmp(host, "localhost")) host = "127.0.0.1";
@@ -169,8 +381,9 @@ static int loopback_host(const char *host, struct in_addr *out)
 static int parse_url(const char *url, struct sockaddr_in *sa, char *host, size_t host_cap,
                      char *path, size_t path_cap)
 {
-    if (strncmp(url, "http://", 7) != 0) return 0;
-    const char *h = url + 7;
+    size_t skip = !strncmp(url, "http://", 7) ? 7 : !strncmp(url, "rtmp://", 7) ? 7 : 0;
+    if (!skip) return 0;
+    const char *h = url + skip;
     const char *slash = strchr(h, '/');
     const char *colon = strchr(h, ':');
     if (!slash || !colon || colon > slash || (size_t)(colon - h) >= host_cap) return 0;
@@ -229,8 +442,8 @@ static int cmp_double(const void *a, const void *b)
 static void usage(void)
 {
     fprintf(stderr, "usage: flv_load [-n CONNS] [-d SECONDS] [-w WARMUP_SECONDS] [--window SECONDS]\n"
-                    "                [--stats-key KEY] [--min-ratio R] [--watch-pid PID]\n"
-                    "                http://127.0.0.1:PORT/APP/STREAM.flv\n");
+                    "                [--stats-key KEY] [--stats-port HTTP_PORT] [--min-ratio R] [--watch-pid PID]\n"
+                    "                http://127.0.0.1:PORT/APP/STREAM.flv | rtmp://127.0.0.1:PORT/APP/STREAM\n");
     exit(2);
 }
 
@@ -289,7 +502,7 @@ int main(int argc, char **argv)
     long n = 100;
     double seconds = -1, warmup = 2, window = 0, min_ratio = 0;
     const char *url = NULL, *stats_key = NULL;
-    long watch_pid = 0;
+    long watch_pid = 0, stats_port = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-n") && v) { n = strtol(v, NULL, 10); i++; }
@@ -297,6 +510,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "-w") && v) { warmup = strtod(v, NULL); i++; }
         else if (!strcmp(a, "--window") && v) { window = strtod(v, NULL); i++; if (!(window > 0)) usage(); }
         else if (!strcmp(a, "--stats-key") && v) { stats_key = v; i++; }
+        else if (!strcmp(a, "--stats-port") && v) { stats_port = strtol(v, NULL, 10); i++; if (stats_port <= 0 || stats_port > 65535) usage(); }
         else if (!strcmp(a, "--min-ratio") && v) { min_ratio = strtod(v, NULL); i++; }
         else if (!strcmp(a, "--watch-pid") && v) { watch_pid = strtol(v, NULL, 10); i++; if (watch_pid <= 0) usage(); }
         else if (a[0] != '-' && !url) url = a;
@@ -309,9 +523,27 @@ int main(int argc, char **argv)
     struct sockaddr_in sa;
     char host[64], path[1024];
     if (!parse_url(url, &sa, host, sizeof host, path, sizeof path)) {
-        fprintf(stderr, "flv_load: want http://127.x.x.x:PORT/PATH (loopback only): %s\n", url);
+        fprintf(stderr, "flv_load: want http:// or rtmp://127.x.x.x:PORT/PATH (loopback only): %s\n", url);
         return 2;
     }
+    int rtmp = !strncmp(url, "rtmp://", 7);
+    /* /api/streams: the server's HTTP port (for RTMP, --stats-port). */
+    struct sockaddr_in stats_sa = sa;
+    if (stats_port) stats_sa.sin_port = htons((uint16_t)stats_port);
+    char app[512] = "", name[512] = "", tc_url[1100] = "";
+    if (rtmp) {
+        const char *last = strrchr(path, '/');
+        if (last == path || !last[1]) {
+            fprintf(stderr, "flv_load: want rtmp://HOST:PORT/APP/STREAM: %s\n", url);
+            return 2;
+        }
+        snprintf(app, sizeof app, "%.*s", (int)(last - path - 1), path + 1);
+        snprintf(name, sizeof name, "%s", last + 1);
+        snprintf(tc_url, sizeof tc_url, "rtmp://%s:%u/%s", host, (unsigned)ntohs(sa.sin_port), app);
+    }
+    static uint8_t c0c1[1 + RTMP_HS], rtmp_out[RTMP_HS + 2048];
+    c0c1[0] = 3;
+    for (size_t i = 9; i < sizeof c0c1; i++) c0c1[i] = (uint8_t)(i * 131u + 7u);
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     /* One descriptor per connection, plus a few. */
@@ -386,7 +618,7 @@ int main(int argc, char **argv)
         }
         if (!in_window && now >= t_win) {
             in_window = 1;
-            if (stats_key) { stats0 = stats_bytes_in(&sa, host, stats_key); stats0_at = now_us(); }
+            if (stats_key) { stats0 = stats_bytes_in(&stats_sa, host, stats_key); stats0_at = now_us(); }
             cpu_us(&cpu_u0, &cpu_s0);
             if (watch_ok) watch_ok = proc_cpu_ticks(watch_pid, &w_u0, &w_s0);
             cpu_t0 = now_us();
@@ -408,7 +640,13 @@ int main(int argc, char **argv)
                 getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
                 if (err) { conn_fail(c, strerror(err)); epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL); continue; }
                 if (!(evs[e].events & EPOLLOUT)) continue;
-                if (send(c->fd, req, (size_t)req_len, MSG_NOSIGNAL) != req_len) {
+                if (rtmp) {
+                    c->cs = calloc(RTMP_CSIDS, sizeof *c->cs);
+                    c->chunk_left = 128;
+                }
+                const void *hello = rtmp ? (const void *)c0c1 : (const void *)req;
+                ssize_t hello_len = rtmp ? (ssize_t)sizeof c0c1 : (ssize_t)req_len;
+                if ((rtmp && !c->cs) || send(c->fd, hello, (size_t)hello_len, MSG_NOSIGNAL) != hello_len) {
                     conn_fail(c, "request not sent");
                     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
                     continue;
@@ -436,7 +674,24 @@ int main(int argc, char **argv)
             }
             const uint8_t *p = rbuf;
             size_t len = (size_t)r;
-            if (c->state == C_HEAD) {
+            if (c->state == C_HEAD && rtmp) {
+                /* S0+S1+S2, then C2 and the three commands at once. */
+                size_t take = len < 1 + 2 * RTMP_HS - c->head_len ? len : 1 + 2 * RTMP_HS - c->head_len;
+                memcpy(c->head + c->head_len, p, take);
+                c->head_len += take;
+                p += take;
+                len -= take;
+                if (c->head_len < 1 + 2 * RTMP_HS) continue;
+                if (c->head[0] != 3) { conn_fail(c, "not an RTMP server"); epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL); continue; }
+                size_t m = rtmp_requests(rtmp_out, (const uint8_t *)c->head + 1, app, name, tc_url);
+                if (send(c->fd, rtmp_out, m, MSG_NOSIGNAL) != (ssize_t)m) {
+                    conn_fail(c, "requests not sent");
+                    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                    continue;
+                }
+                c->ok = 1;
+                c->state = C_BODY;
+            } else if (c->state == C_HEAD) {
                 size_t take = len < HEAD_MAX - 1 - c->head_len ? len : HEAD_MAX - 1 - c->head_len;
                 memcpy(c->head + c->head_len, p, take);
                 c->head_len += take;
@@ -462,7 +717,8 @@ int main(int argc, char **argv)
                 len -= consumed;
             }
             c->bytes += len;
-            uint64_t body = flv_feed(c, p, len);
+            uint64_t body = rtmp ? rtmp_feed(c, p, len) : flv_feed(c, p, len);
+            if (rtmp) rtmp_ack(c);
             c->body_bytes += body;
             if (counting) { c->win_bytes += len; c->win_body += body; c->win_reads++; }
         }
@@ -474,9 +730,12 @@ int main(int argc, char **argv)
         watch_hwm = proc_status_kb(watch_pid, "VmHWM");
     }
     cpu_t1 = now_us();
-    if (stats_key && in_window) { stats1 = stats_bytes_in(&sa, host, stats_key); stats1_at = now_us(); }
+    if (stats_key && in_window) { stats1 = stats_bytes_in(&stats_sa, host, stats_key); stats1_at = now_us(); }
     uint64_t t_stop = now_us();
-    for (long i = 0; i < n; i++) if (conns[i].fd >= 0) close(conns[i].fd);
+    for (long i = 0; i < n; i++) {
+        if (conns[i].fd >= 0) close(conns[i].fd);
+        free(conns[i].cs);
+    }
     close(ep);
 
     /* Report. */
@@ -518,7 +777,8 @@ int main(int argc, char **argv)
     double bmin = counted ? body_kbps[0] : 0, bmed = counted ? body_kbps[counted / 2] : 0,
            bmax = counted ? body_kbps[counted - 1] : 0;
     double run_s = (double)(t_stop - t0) / 1e6;
-    printf("flv_load: %ld ok, %ld failed, %ld ended early, %ld with FLV errors\n", ok, failed, early, flv_bad);
+    printf("flv_load: %ld ok, %ld failed, %ld ended early, %ld with %s errors\n", ok, failed, early, flv_bad,
+           rtmp ? "RTMP" : "FLV");
     printf("flv_load: per connection, %.0f s window, FLV bytes: min %.1f  median %.1f  max %.1f kbit/s\n",
            win_s, kmin, kmed, kmax);
     printf("flv_load: per connection, %.0f s window, tag bodies: min %.1f  median %.1f  max %.1f kbit/s\n",

@@ -17,11 +17,16 @@
  * new it arms the player's notify callback, which livehub calls once when
  * the publisher pushes more. On one thread the callback runs inside our own
  * push_flv or tick call, so all it does is put the connection on a ready
- * list that the loop works through after each epoll batch.
+ * list that the loop works through after each epoll batch. The callback's
+ * registration holds a reference to the connection, which livehub gives
+ * back through a release function when the player is released. push_flv's
+ * result code alone says what to do with a publisher: LIVEHUB_ERR_FLV (one
+ * tag dropped) carry on, LIVEHUB_ERR_FLV_REJECTED (not FLV) close.
  *
  * Kept out for brevity (see c_examples/flv_relay/ for all of it): threads,
- * merged writes, HEAD/OPTIONS, stats, static files, raw TCP ingest, write
- * stall timeouts. One request per connection; every response closes it.
+ * merged writes, HEAD/OPTIONS, stats, static files, raw TCP ingest. A
+ * request head must come within 10 s; a player that takes no byte for 30 s
+ * is closed. One request per connection; every response closes it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
@@ -45,6 +50,7 @@
 #define HEAD_MAX    4096       /* request head; longer gets closed */
 #define IOV_CAP     256        /* iovecs per read_iov / writev */
 #define HEAD_TIMEOUT_S 10      /* to send a complete request head */
+#define STALL_TIMEOUT_S 30     /* a player that takes no byte of its batch */
 #define MAX_FDS     4096       /* connections, by descriptor */
 
 enum { REQ, PUB, PLAY };
@@ -52,7 +58,7 @@ enum { CH_SIZE, CH_LINE, CH_DATA, CH_CRLF, CH_END };    /* chunked decoder */
 
 typedef struct conn {
     int fd, state;
-    time_t since;
+    time_t since;              /* accepted; for a player: last write progress */
     char head[HEAD_MAX + 1];
     size_t head_len;
     livehub_publisher *pub;    /* PUB: ours until released (= unpublish) */
@@ -62,7 +68,8 @@ typedef struct conn {
     livehub_player *pl;        /* PLAY: ours until released */
     livehub_iovec iov[IOV_CAP];/* PLAY: the batch being written */
     size_t iov_n, iov_i;
-    int ready, dead;           /* on the ready list; closed (free when off it) */
+    int refs;                  /* open + on the ready list + the notify registration */
+    int ready, dead;           /* on the ready list; closed */
     struct conn *next_ready;
 } conn;
 
@@ -74,10 +81,19 @@ static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig) { (void)sig; stopping = 1; }
 
+/* A connection is freed when its last reference goes: its own (until
+ * closed), the ready list's, and the one livehub holds for the notify
+ * callback (given back through on_release). */
+static void conn_unref(conn *c)
+{
+    if (--c->refs == 0) free(c);
+}
+
 static void ready_push(conn *c)
 {
     if (c->ready) return;
     c->ready = 1;
+    c->refs++;
     c->next_ready = ready_head;
     ready_head = c;
 }
@@ -86,16 +102,19 @@ static void ready_push(conn *c)
  * tick), after releasing its locks: just queue the player. */
 static void on_notify(void *userdata) { ready_push(userdata); }
 
+/* ... and this once, when the registration ends (we release the player). */
+static void on_release(void *userdata) { conn_unref(userdata); }
+
 static void conn_close(conn *c)
 {
-    livehub_player_release(c->pl);      /* no callback for c after this */
+    livehub_player_release(c->pl);      /* ends the registration: on_release(c) */
     livehub_publisher_release(c->pub);  /* the unpublish; NULL is a no-op */
     c->pl = NULL;
     c->pub = NULL;
     conns[c->fd] = NULL;
     close(c->fd);                       /* also leaves the epoll set */
     c->dead = 1;
-    if (!c->ready) free(c);             /* else freed when popped */
+    conn_unref(c);                      /* its own reference */
 }
 
 /* A short complete response; the connection is closed after it. */
@@ -125,6 +144,7 @@ static void play_pump(conn *c)
         ssize_t w = writev(c->fd, (struct iovec *)(c->iov + c->iov_i), (int)(c->iov_n - c->iov_i));
         if (w < 0 && (errno == EAGAIN || errno == EINTR)) return;
         if (w < 0) { conn_close(c); return; }
+        c->since = time(NULL);
         for (size_t left = (size_t)w; left > 0;) {     /* advance past what went out */
             livehub_iovec *v = &c->iov[c->iov_i];
             size_t k = left < v->iov_len ? left : v->iov_len;
@@ -147,7 +167,12 @@ static void start_play(conn *c, const char *key)
     static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: video/x-flv\r\n"
                              "Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n";
     if (send(c->fd, ok, sizeof ok - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof ok - 1)) { conn_close(c); return; }
-    livehub_player_set_notify(c->pl, on_notify, c);
+    c->refs++;                                                  /* livehub's, until on_release */
+    if (livehub_player_set_notify_with_release(c->pl, on_notify, c, on_release) != LIVEHUB_OK) {
+        c->refs--;
+        conn_close(c);
+        return;
+    }
     c->state = PLAY;
     play_pump(c);
 }
@@ -157,8 +182,9 @@ static int push(conn *c, const uint8_t *p, size_t n)
 {
     if (n == 0) return 1;
     livehub_result r = livehub_publisher_push_flv(c->pub, p, n);  /* notifies players */
-    if (r == LIVEHUB_OK || r == LIVEHUB_ERR_FLV) return 1;       /* ERR_FLV: one tag dropped */
-    respond(c, "400 Bad Request");                                /* rejected, or stream closed */
+    if (r == LIVEHUB_OK || r == LIVEHUB_ERR_FLV) return 1;       /* ERR_FLV: one tag dropped, go on */
+    respond(c, r == LIVEHUB_ERR_FLV_REJECTED ? "400 Bad Request"  /* not FLV: the byte stream is dead */
+                                             : "410 Gone");       /* the stream was closed */
     return 0;
 }
 
@@ -241,7 +267,8 @@ static void req_read(conn *c)
     c->head[c->head_len] = '\0';
     char *end = strstr(c->head, "\r\n\r\n");
     if (!end) {
-        if (c->head_len == HEAD_MAX || strlen(c->head) != c->head_len) respond(c, "431 Request Header Fields Too Large");
+        if (strlen(c->head) != c->head_len) respond(c, "400 Bad Request");   /* a NUL byte */
+        else if (c->head_len == HEAD_MAX) respond(c, "431 Request Header Fields Too Large");
         else ready_push(c);                             /* edge-triggered: read on */
         return;
     }
@@ -323,6 +350,7 @@ int main(int argc, char **argv)
                 if (fd >= MAX_FDS) { close(fd); continue; }
                 c = calloc(1, sizeof *c);
                 if (!c) { close(fd); continue; }
+                c->refs = 1;
                 c->fd = fd;
                 c->since = time(NULL);
                 conns[fd] = c;
@@ -338,20 +366,23 @@ int main(int argc, char **argv)
             conn *c = list;
             list = c->next_ready;
             c->ready = 0;
-            if (c->dead) free(c);
-            else conn_run(c);
+            if (!c->dead) conn_run(c);
+            conn_unref(c);                              /* the list's reference */
         }
         if (time(NULL) != last_tick) {                  /* about once a second */
             last_tick = time(NULL);
             livehub_hub_tick(hub);                      /* policies: republish wait, idle... */
-            for (int fd = 0; fd < MAX_FDS; fd++)
-                if (conns[fd] && conns[fd]->state == REQ && last_tick - conns[fd]->since > HEAD_TIMEOUT_S)
-                    conn_close(conns[fd]);
+            for (int fd = 0; fd < MAX_FDS; fd++) {
+                conn *c = conns[fd];
+                if (c && c->state == REQ && last_tick - c->since > HEAD_TIMEOUT_S) conn_close(c);
+                else if (c && c->state == PLAY && c->iov_i < c->iov_n && last_tick - c->since > STALL_TIMEOUT_S)
+                    conn_close(c);                      /* it stopped reading */
+            }
         }
     }
     for (int fd = 0; fd < MAX_FDS; fd++)
         if (conns[fd]) conn_close(conns[fd]);
-    for (conn *c = ready_head; c;) { conn *next = c->next_ready; if (c->dead) free(c); c = next; }
+    for (conn *c = ready_head; c;) { conn *next = c->next_ready; conn_unref(c); c = next; }
     livehub_hub_release(hub);
     close(lfd);
     close(epfd);

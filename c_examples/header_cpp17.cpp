@@ -3,9 +3,10 @@
 //
 // Checks at compile time: every C function with its documented signature
 // (and C linkage usable from C++), every constant's value, the layout of the
-// views, and the shape of the C++ wrapper (move-only owners, clone() on the
-// shared types, status enums for reads). Runs a few calls that need no
-// stream, through both layers.
+// views, and the shape of the C++ wrapper (one owning-handle template; Hub
+// and Stream copyable as references, Publisher and Player move-only; a
+// non-throwing Result form of every fallible call; status enums for reads).
+// Runs a few calls that need no stream, through both layers.
 #include <sys/uio.h>
 
 #include <cstddef>
@@ -103,32 +104,72 @@ template <typename T>
 constexpr bool move_only_owner = !std::is_copy_constructible<T>::value && !std::is_copy_assignable<T>::value &&
                                  std::is_nothrow_move_constructible<T>::value &&
                                  std::is_nothrow_move_assignable<T>::value;
-static_assert(move_only_owner<livehub::Hub>, "Hub is a move-only owner");
-static_assert(move_only_owner<livehub::Stream>, "Stream is a move-only owner");
+template <typename T>
+constexpr bool copyable_reference = std::is_nothrow_copy_constructible<T>::value &&
+                                    std::is_nothrow_copy_assignable<T>::value &&
+                                    std::is_nothrow_move_constructible<T>::value &&
+                                    std::is_nothrow_move_assignable<T>::value;
+static_assert(copyable_reference<livehub::Hub>, "Hub copies are references (retain)");
+static_assert(copyable_reference<livehub::Stream>, "Stream copies are references (retain)");
 static_assert(move_only_owner<livehub::Publisher>, "Publisher is a move-only owner");
 static_assert(move_only_owner<livehub::Player>, "Player is a move-only owner");
-static_assert(std::is_same<decltype(std::declval<const livehub::Hub &>().clone()), livehub::Hub>::value, "Hub::clone");
-static_assert(std::is_same<decltype(std::declval<const livehub::Stream &>().clone()), livehub::Stream>::value,
-              "Stream::clone");
+// One owning-handle template: each class is a unique_ptr with its release function as deleter.
+static_assert(std::is_base_of<livehub::detail::Owner<livehub_hub, livehub_hub_release>, livehub::Hub>::value, "Hub");
+static_assert(std::is_base_of<livehub::detail::Owner<livehub_stream, livehub_stream_release>, livehub::Stream>::value,
+              "Stream");
+static_assert(
+    std::is_base_of<livehub::detail::Owner<livehub_publisher, livehub_publisher_release>, livehub::Publisher>::value,
+    "Publisher");
+static_assert(std::is_base_of<livehub::detail::Owner<livehub_player, livehub_player_release>, livehub::Player>::value,
+              "Player");
+static_assert(sizeof(livehub::Hub) == sizeof(void *) && sizeof(livehub::Player) == sizeof(void *),
+              "a handle class is one pointer");
 static_assert(std::is_base_of<std::exception, livehub::Error>::value, "Error is an exception");
-static_assert(std::is_same<decltype(std::declval<livehub::Player &>().read(std::declval<livehub::Tag &>())),
-                           livehub::ReadStatus>::value,
-              "Player::read returns a status, not an exception");
-static_assert(std::is_same<decltype(std::declval<livehub::Player &>().wait(std::chrono::milliseconds(1))),
-                           livehub::WaitStatus>::value,
-              "Player::wait returns a status");
-static_assert(std::is_same<decltype(std::declval<livehub::Hub &>().find("k")), std::optional<livehub::Stream>>::value,
-              "Hub::find returns an optional");
+static_assert(LIVEHUB_HPP_EXCEPTIONS == 1, "this file is built with exceptions");
+
+// Every fallible call has a non-throwing form returning a Result next to the throwing one.
+template <typename R, typename T>
+constexpr bool returns = std::is_same<R, T>::value;
+using livehub::ReadStatus;
+using livehub::Result;
+static_assert(returns<decltype(livehub::Hub::create()), Result<livehub::Hub>>, "Hub::create");
+static_assert(returns<decltype(std::declval<livehub::Hub &>().try_stream("k")), Result<livehub::Stream>>, "");
+static_assert(returns<decltype(std::declval<livehub::Hub &>().stream("k")), livehub::Stream>, "");
+static_assert(returns<decltype(std::declval<livehub::Hub &>().try_find("k")), Result<livehub::Stream>>, "");
+static_assert(returns<decltype(std::declval<livehub::Hub &>().find("k")), std::optional<livehub::Stream>>, "");
+static_assert(returns<decltype(std::declval<livehub::Hub &>().try_remove("k")), Result<void>>, "");
+static_assert(returns<decltype(std::declval<livehub::Hub &>().remove("k")), bool>, "");
+static_assert(returns<decltype(std::declval<livehub::Hub &>().try_tick()), Result<void>>, "");
+static_assert(returns<decltype(std::declval<livehub::Hub &>().try_stats_json()), Result<std::string>>, "");
+static_assert(returns<decltype(std::declval<livehub::Stream &>().try_publish()), Result<livehub::Publisher>>, "");
+static_assert(returns<decltype(std::declval<livehub::Stream &>().publish()), livehub::Publisher>, "");
+static_assert(returns<decltype(std::declval<livehub::Stream &>().try_play()), Result<livehub::Player>>, "");
+static_assert(returns<decltype(std::declval<livehub::Stream &>().play()), livehub::Player>, "");
+static_assert(returns<decltype(std::declval<livehub::Player &>().try_read(std::declval<livehub::Tag &>())),
+                      Result<ReadStatus>>,
+              "");
+static_assert(returns<decltype(std::declval<livehub::Player &>().read(std::declval<livehub::Tag &>())), ReadStatus>,
+              "Player::read returns a status, not an exception, for Again/Eof/Expired");
+static_assert(returns<decltype(std::declval<livehub::Player &>().try_wait(std::chrono::milliseconds(1))),
+                      Result<livehub::WaitStatus>>,
+              "");
+static_assert(returns<decltype(std::declval<livehub::Player &>().try_set_notify(std::declval<void (*)()>())), Result<void>>, "");
+static_assert(returns<decltype(std::declval<livehub::Publisher &>().try_push_flv(nullptr, 0)), Result<void>>, "");
 
 // Every member is named once, so a wrapper that stops compiling is caught.
 [[maybe_unused]] static void wrapper_surface(livehub::Hub &hub, livehub::Stream &s, livehub::Publisher &pub,
                                              livehub::Player &pl) {
   livehub::Hub h2 = hub.clone();
+  livehub::Hub h3 = hub;
+  h3 = h2;
   livehub::Stream s2 = h2.stream("a/b");
+  livehub::Stream s2b = h2.stream(std::string("a/b"));
   std::optional<livehub::Stream> s3 = hub.find("a/b");
   bool removed = hub.remove("a/b");
   hub.tick();
   livehub::Stream s4 = s.clone();
+  livehub::Stream s5 = s;
+  s5 = s4;
   livehub::Publisher p2 = s.publish();
   livehub::Player pl2 = s.play();
   livehub::Player pl3 = s.play(livehub::PlayOptions().absolute_timestamps().rebase_timestamps().republish_wait_ms(1));
@@ -137,9 +178,10 @@ static_assert(std::is_same<decltype(std::declval<livehub::Hub &>().find("k")), s
   uint8_t b[16] = {0};
   pub.push_tag(LIVEHUB_TAG_AUDIO, 0, b, sizeof b);
   pub.push_flv(b, sizeof b);
+  livehub_publisher_stats pst = pub.stats();
   pub.unpublish();
   livehub::Tag t;
-  livehub::ReadStatus rs = pl.read(t);
+  ReadStatus rs = pl.read(t);
   std::optional<livehub::Tag> ot = pl.read(&rs);
   size_t n = 0;
   rs = pl.read_flv(b, sizeof b, n);
@@ -148,14 +190,46 @@ static_assert(std::is_same<decltype(std::declval<livehub::Hub &>().find("k")), s
   livehub_tag tags[4];
   rs = pl.read_batch(tags, 4, n);
   livehub::WaitStatus ws = pl.wait(std::chrono::milliseconds(0));
-  pl.set_notify([] {});
+  int calls = 0;
+  pl.set_notify([&calls] { calls++; });
+  pl.set_notify(std::function<void()>([] {}));
+  pl.set_notify(std::function<void()>());  // empty: clears
   pl.set_notify(nullptr);
   pl.clear_notify();
   std::string json = hub.stats_json();
   livehub_stream_stats ss = s.stats();
   livehub_player_stats ps = pl.stats();
   livehub::set_log_callback(LIVEHUB_LOG_OFF, nullptr, nullptr);
-  (void)json; (void)ss; (void)ps;
+  // The non-throwing forms.
+  Result<livehub::Hub> hr = livehub::Hub::create(livehub::Config());
+  Result<livehub::Stream> sr = hub.try_stream("a/b");
+  sr = hub.try_find(std::string("a/b"));
+  Result<void> vr = hub.try_remove("a/b");
+  vr = hub.try_tick();
+  Result<std::string> jr = hub.try_stats_json();
+  Result<livehub::Publisher> pr = s.try_publish();
+  Result<livehub::Player> plr = s.try_play(livehub::PlayOptions());
+  vr = s.try_set_userdata(nullptr, nullptr);
+  Result<livehub_stream_stats> ssr = s.try_stats();
+  vr = pub.try_push_tag(LIVEHUB_TAG_AUDIO, 0, b, sizeof b);
+  vr = pub.try_push_flv(b, sizeof b);
+  Result<livehub_publisher_stats> pstr = pub.try_stats();
+  Result<ReadStatus> rr = pl.try_read(t);
+  rr = pl.try_read_batch(tags, 4, n);
+  rr = pl.try_read_flv(b, sizeof b, n);
+  rr = pl.try_read_iov(iov, 3, n);
+  Result<livehub::WaitStatus> wr = pl.try_wait(std::chrono::milliseconds(0));
+  vr = pl.try_set_notify([] {});
+  vr = pl.try_set_notify(nullptr);
+  vr = pl.try_clear_notify();
+  Result<livehub_player_stats> psr = pl.try_stats();
+  vr = livehub::try_set_log_callback(LIVEHUB_LOG_OFF, nullptr, nullptr);
+  (void)hr.ok(); (void)hr.code(); (void)hr.message(); (void)static_cast<bool>(hr);
+  livehub::Hub h4 = std::move(hr).value_or(hub);
+  livehub::Stream s6 = std::move(sr).unwrap();
+  vr.unwrap();
+  (void)jr; (void)pr; (void)plr; (void)ssr; (void)pstr; (void)rr; (void)wr; (void)psr; (void)h4; (void)s6;
+  (void)json; (void)ss; (void)ps; (void)pst; (void)s2b;
   (void)t.type(); (void)t.timestamp(); (void)t.flags(); (void)t.data(); (void)t.size(); (void)t.raw();
   (void)t.is_audio(); (void)t.is_video(); (void)t.is_script(); (void)t.is_keyframe(); (void)t.is_sequence_header();
   (void)t.is_metadata();
@@ -200,6 +274,31 @@ int main() {
   if (hub.find("not/there").has_value() || hub.remove("not/there")) failures++;
   moved.tick();
   if (moved.stats_json().find("\"streams\"") == std::string::npos) failures++;
+
+  // Results: the code of a failure, unwrap() throwing it, value_or().
+  livehub::Result<livehub::Hub> bad = livehub::Hub::create(livehub::Config().max_tag_size(LIVEHUB_MAX_TAG_SIZE + 1));
+  if (bad || bad.code() != LIVEHUB_ERR_INVALID_ARG || std::strlen(bad.message()) == 0) failures++;
+  try {
+    livehub::Hub never = std::move(bad).unwrap();
+    failures++;
+  } catch (const livehub::Error &err) {
+    if (err.code() != LIVEHUB_ERR_INVALID_ARG) failures++;
+  }
+  livehub::Result<livehub::Stream> missing = hub.try_find("not/there");
+  if (missing.ok() || missing.code() != LIVEHUB_ERR_NOT_FOUND) failures++;
+  if (hub.try_remove("not/there").code() != LIVEHUB_ERR_NOT_FOUND) failures++;
+  if (!hub.try_tick()) failures++;
+
+  // Copies are references: the stream outlives the hub and the first copy.
+  livehub::Stream first = hub.stream("live/copies");
+  livehub::Stream copy = first;
+  if (copy.get() != first.get()) failures++;
+  hub = livehub::Hub::adopt(nullptr);
+  moved = hub;  // the hub's last reference goes: the stream is closed, not freed
+  first = copy;
+  first = livehub::Stream::adopt(nullptr);
+  if (copy.try_publish().code() != LIVEHUB_ERR_CLOSED) failures++;
+  if (first.try_publish().code() != LIVEHUB_ERR_NULL) failures++;
 
   std::printf("header_cpp17: livehub %s, %s\n", livehub::version(), failures ? "FAILED" : "ok");
   return failures ? 1 : 0;

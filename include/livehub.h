@@ -155,6 +155,13 @@
 #define LIVEHUB_ERR_FLV_REJECTED 14
 
 /**
+ * `livehub_rtmp_session_feed()`: bad RTMP input (the reason:
+ * `livehub_rtmp_session_error()`); the session is closed, close the
+ * connection. The stream and its other players carry on.
+ */
+#define LIVEHUB_ERR_RTMP 15
+
+/**
  * FLV tag type: audio.
  */
 #define LIVEHUB_TAG_AUDIO 8
@@ -250,6 +257,111 @@
 #define LIVEHUB_PLAYER_EXPIRED 3
 
 /**
+ * `livehub_rtmp_session_error()`: no error.
+ */
+#define LIVEHUB_RTMP_OK 0
+
+/**
+ * C0 was not 3 (6, encrypted RTMPE, included): not an RTMP client.
+ */
+#define LIVEHUB_RTMP_ERR_HANDSHAKE_VERSION 1
+
+/**
+ * A Set Chunk Size of 0 or over 2^31 - 1.
+ */
+#define LIVEHUB_RTMP_ERR_BAD_CHUNK_SIZE 2
+
+/**
+ * A message over `max_message_size`, or more partial-message bytes
+ * buffered than the session allows.
+ */
+#define LIVEHUB_RTMP_ERR_MESSAGE_TOO_LARGE 3
+
+/**
+ * A chunk header referring to a chunk stream that never had a full
+ * header, or too many chunk streams.
+ */
+#define LIVEHUB_RTMP_ERR_UNKNOWN_CHUNK_STREAM 4
+
+/**
+ * Malformed AMF0 in a command, or a control message of the wrong size.
+ */
+#define LIVEHUB_RTMP_ERR_MALFORMED 5
+
+/**
+ * A command out of order (anything before connect, a second connect,
+ * publish/play on a stream id createStream did not give, a second
+ * publish or play on one stream id, too many streams).
+ */
+#define LIVEHUB_RTMP_ERR_OUT_OF_ORDER 6
+
+/**
+ * The session was closed by `livehub_rtmp_session_close()`.
+ */
+#define LIVEHUB_RTMP_ERR_CLOSED 7
+
+/**
+ * Event kind: `connect` was answered (informational; `app`, `tc_url`).
+ */
+#define LIVEHUB_RTMP_EVENT_CONNECT 1
+
+/**
+ * Event kind: a publish request; answer with
+ * `livehub_rtmp_session_accept_publish()` or `_reject()`.
+ */
+#define LIVEHUB_RTMP_EVENT_PUBLISH 2
+
+/**
+ * Event kind: a play request; answer with
+ * `livehub_rtmp_session_accept_play()` or `_reject()`.
+ */
+#define LIVEHUB_RTMP_EVENT_PLAY 3
+
+/**
+ * Event kind: a pending request went away (the client deleted or closed
+ * its stream); answering it now gives LIVEHUB_ERR_NOT_FOUND.
+ */
+#define LIVEHUB_RTMP_EVENT_CANCELLED 4
+
+/**
+ * Refusal: the stream has a publisher (publish: NetStream.Publish.BadName).
+ */
+#define LIVEHUB_RTMP_REJECT_BUSY 1
+
+/**
+ * Refusal: no such stream (play: NetStream.Play.StreamNotFound).
+ */
+#define LIVEHUB_RTMP_REJECT_NOT_FOUND 2
+
+/**
+ * Refusal: not allowed (NetStream.Publish.Denied / NetStream.Play.Failed).
+ */
+#define LIVEHUB_RTMP_REJECT_DENIED 3
+
+/**
+ * `livehub_rtmp_session_pump()`: nothing is playing.
+ */
+#define LIVEHUB_RTMP_PUMP_IDLE 0
+
+/**
+ * `livehub_rtmp_session_pump()`: the player is at the live edge; its
+ * notify callback is armed.
+ */
+#define LIVEHUB_RTMP_PUMP_WAITING 1
+
+/**
+ * `livehub_rtmp_session_pump()`: the output queue is full; write, then
+ * pump again.
+ */
+#define LIVEHUB_RTMP_PUMP_FULL 2
+
+/**
+ * `livehub_rtmp_session_pump()`: the stream ended for this player (the
+ * client was told); the player was released.
+ */
+#define LIVEHUB_RTMP_PUMP_ENDED 3
+
+/**
  * Log level: nothing.
  */
 #define LIVEHUB_LOG_OFF 0
@@ -317,6 +429,20 @@ typedef struct livehub_player livehub_player;
  * not overlap.
  */
 typedef struct livehub_publisher livehub_publisher;
+
+/**
+ * One RTMP connection, server side, from `livehub_rtmp_session_new()`:
+ * the server feeds it the bytes it receives, writes the bytes it hands
+ * out, and answers its events.
+ *
+ * Ownership: single owner, until `livehub_rtmp_session_release()`, which
+ * also releases the publisher or player it was given (an unpublish, a
+ * player leaving).
+ *
+ * Threads: one thread at a time: calls may move between threads but must
+ * not overlap.
+ */
+typedef struct livehub_rtmp_session livehub_rtmp_session;
 
 /**
  * One live stream: at most one publisher at a time, any number of players,
@@ -680,6 +806,102 @@ typedef struct livehub_player_stats {
      */
     uint64_t lag_ms;
 } livehub_player_stats;
+
+/**
+ * Settings of an RTMP session, read by `livehub_rtmp_session_new()`.
+ *
+ * Fill it with `livehub_rtmp_config_init()` first, then change what you
+ * need. Only read during the call.
+ */
+typedef struct livehub_rtmp_config {
+    /**
+     * Size of this struct as the caller knows it; set by
+     * `livehub_rtmp_config_init()`.
+     */
+    uint32_t struct_size;
+    /**
+     * The chunk size the session sends with, 128..16777215. Default 4096.
+     */
+    uint32_t chunk_size;
+    /**
+     * The Window Acknowledgement Size announced. Default 2500000.
+     */
+    uint32_t window_ack_size;
+    /**
+     * The Set Peer Bandwidth announced. Default 2500000.
+     */
+    uint32_t peer_bandwidth;
+    /**
+     * Longest message accepted, at most 16777215. Default 16777215.
+     */
+    uint32_t max_message_size;
+    /**
+     * Most media messages queued for output (56 bytes each; the payloads
+     * are the stream's, shared). Default 16.
+     */
+    uint32_t max_queued_tags;
+    /**
+     * Most bytes of media kept while a publish waits for its answer.
+     * Default 4194304.
+     */
+    uint32_t max_pending_bytes;
+} livehub_rtmp_config;
+
+/**
+ * One event from `livehub_rtmp_session_next_event()`. The strings are
+ * never NULL ("" when absent) and belong to the session: valid until the
+ * next `livehub_rtmp_session_next_event()` or the release.
+ */
+typedef struct livehub_rtmp_event {
+    /**
+     * LIVEHUB_RTMP_EVENT_CONNECT, _PUBLISH, _PLAY or _CANCELLED.
+     */
+    uint32_t kind;
+    /**
+     * PUBLISH/PLAY: the message stream id the client created.
+     */
+    uint32_t stream_id;
+    /**
+     * PUBLISH/PLAY/CANCELLED: what to pass to accept or reject.
+     */
+    uint64_t request_id;
+    /**
+     * The livehub key, `app/name` ("live/cam1" for
+     * rtmp://host/live/cam1: the stream HTTP-FLV serves as
+     * /live/cam1.flv).
+     */
+    const char *key;
+    /**
+     * The application from connect, query removed.
+     */
+    const char *app;
+    /**
+     * The stream name, query removed.
+     */
+    const char *name;
+    /**
+     * The query string (without '?') of the stream name, or of the app
+     * when the name has none (tokens for an auth hook).
+     */
+    const char *query;
+    /**
+     * PUBLISH: "live", "record" or "append"; CONNECT: the tcUrl.
+     */
+    const char *detail;
+    /**
+     * PLAY: start as sent (-2 live or recorded, -1 live, >= 0 from
+     * there; livehub streams are live: every start plays the live edge).
+     */
+    double start;
+    /**
+     * PLAY: duration as sent (-1 when absent).
+     */
+    double duration;
+    /**
+     * PLAY: reset as sent (1 when absent).
+     */
+    uint32_t reset;
+} livehub_rtmp_event;
 
 /**
  * A log callback: `level` is a LIVEHUB_LOG_* value, `message` a
@@ -1273,7 +1495,9 @@ livehub_result livehub_player_set_notify(livehub_player *pl,
  *
  * Ownership: `pl` is borrowed; on LIVEHUB_OK with `notify` non-NULL,
  * livehub holds `userdata` until it calls `release(userdata)`. On
- * failure nothing is registered and `release` is not called.
+ * LIVEHUB_ERR_NULL nothing is registered and `release` is not called; on
+ * LIVEHUB_ERR_PANIC (a bug in livehub) `userdata` was handed over all
+ * the same: `release` runs exactly once, inside this call or later.
  *
  * Threads: as `livehub_player_set_notify()`; `release` may be called on
  * any thread that calls into livehub (see above), never concurrently
@@ -1325,6 +1549,251 @@ void livehub_player_release(livehub_player *pl);
  * LIVEHUB_ERR_PANIC.
  */
 livehub_result livehub_player_get_stats(livehub_player *pl, livehub_player_stats *stats_out);
+
+/**
+ * Fills `cfg` with the defaults and sets `struct_size`.
+ *
+ * Ownership: `cfg` is the caller's; written, not kept.
+ *
+ * Threads: any, concurrently.
+ *
+ * Returns nothing; a NULL `cfg` is ignored.
+ */
+void livehub_rtmp_config_init(livehub_rtmp_config *cfg);
+
+/**
+ * Makes a session waiting for the client's handshake.
+ *
+ * Ownership: `cfg` is read during the call only (NULL: the defaults);
+ * `*session_out` is the caller's, to release with
+ * `livehub_rtmp_session_release()`.
+ *
+ * Threads: any, concurrently.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `session_out` is NULL;
+ * LIVEHUB_ERR_INVALID_ARG if `cfg->struct_size` is below this version's
+ * struct (not initialised with `livehub_rtmp_config_init()`), or a
+ * `chunk_size` outside 128..16777215, a `max_message_size` over 16777215,
+ * a `max_queued_tags` of 0; LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_new(const livehub_rtmp_config *cfg,
+                                        livehub_rtmp_session **session_out);
+
+/**
+ * Releases the session and the publisher or player it holds (an
+ * unpublish, a player leaving); pending requests are dropped.
+ *
+ * Ownership: consumes `s`.
+ *
+ * Threads: the session's thread (not overlapping another call on it).
+ *
+ * Returns nothing; NULL is a no-op.
+ */
+void livehub_rtmp_session_release(livehub_rtmp_session *s);
+
+/**
+ * Feeds the bytes received from the client, `bytes[0..size]`: every
+ * byte is consumed (any split of the byte stream gives the same result);
+ * replies are queued for `livehub_rtmp_session_output()`, requests for
+ * `livehub_rtmp_session_next_event()`. Media of an accepted publish goes
+ * to its publisher (waiting players are notified from inside this call).
+ *
+ * Ownership: `s` and `bytes` are borrowed for the call.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` is NULL, or `bytes` is NULL
+ * with `size` > 0; LIVEHUB_ERR_RTMP for bad input (the reason:
+ * `livehub_rtmp_session_error()`): the session is closed, its publisher
+ * and player released, close the connection (the stream and its other
+ * players carry on); LIVEHUB_ERR_CLOSED if the session was closed before;
+ * LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_feed(livehub_rtmp_session *s,
+                                         const uint8_t *bytes,
+                                         size_t size);
+
+/**
+ * Why the session was closed: writes a LIVEHUB_RTMP_ERR_* code, or
+ * LIVEHUB_RTMP_OK (0) while it is open, to `*code_out`.
+ *
+ * Ownership: `s` is borrowed.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` or `code_out` is NULL;
+ * LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_error(const livehub_rtmp_session *s, uint32_t *code_out);
+
+/**
+ * Closes the session: its publisher and player are released, pending
+ * requests dropped; later feeds return LIVEHUB_ERR_CLOSED. Output already
+ * queued stays available.
+ *
+ * Ownership: `s` is borrowed.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` is NULL; LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_close(livehub_rtmp_session *s);
+
+/**
+ * Hands out the bytes to send, as up to `iov_cap` iovecs for `writev()`
+ * (media payloads point straight at the stream's shared tag bodies: no
+ * copy per player). Then report what was written with
+ * `livehub_rtmp_session_consume()`.
+ *
+ * Ownership: `s` is borrowed; the iovecs point into memory the session
+ * keeps until the next call on it other than
+ * `livehub_rtmp_session_output()`, `_pending()` or `_error()`: never
+ * write through them or free them.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK with `*iov_count_out` set (0: nothing to send);
+ * LIVEHUB_ERR_NULL if `s`, `iov` or `iov_count_out` is NULL;
+ * LIVEHUB_ERR_INVALID_ARG if `iov_cap` is 0; LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_output(const livehub_rtmp_session *s,
+                                           livehub_iovec *iov,
+                                           size_t iov_cap,
+                                           size_t *iov_count_out);
+
+/**
+ * Writes the number of bytes queued for sending (what
+ * `livehub_rtmp_session_output()` would hand out with iovecs enough) to
+ * `*bytes_out`.
+ *
+ * Ownership: `s` is borrowed.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` or `bytes_out` is NULL;
+ * LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_pending(const livehub_rtmp_session *s, size_t *bytes_out);
+
+/**
+ * Reports that the first `n` bytes handed out by
+ * `livehub_rtmp_session_output()` were written (what `writev()`
+ * returned). The iovecs handed out before are invalid after this call.
+ *
+ * Ownership: `s` is borrowed.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` is NULL;
+ * LIVEHUB_ERR_INVALID_ARG if `n` exceeds the bytes pending
+ * (`livehub_rtmp_session_pending()`)
+ * (nothing is consumed); LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_consume(livehub_rtmp_session *s, size_t n);
+
+/**
+ * Takes the next event, if any, into `*event_out`.
+ *
+ * Ownership: `s` is borrowed; the strings of `*event_out` belong to the
+ * session, valid until the next call of this function or the release.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK (an event was written); LIVEHUB_AGAIN (none
+ * pending); LIVEHUB_ERR_NULL if `s` or `event_out` is NULL;
+ * LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_next_event(livehub_rtmp_session *s,
+                                               livehub_rtmp_event *event_out);
+
+/**
+ * Answers publish request `request_id` with `pub` (usually from
+ * `livehub_stream_publish()` on the event's key): the client gets
+ * NetStream.Publish.Start; the media it sent meanwhile and everything
+ * after goes to `pub`.
+ *
+ * Ownership: consumes `pub` on every return but LIVEHUB_ERR_NULL (on a
+ * failure it is released: an immediate unpublish); `s` is borrowed.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` or `pub` is NULL (nothing
+ * consumed); LIVEHUB_ERR_NOT_FOUND if the request is no longer pending
+ * (cancelled, already answered, never made); LIVEHUB_ERR_CLOSED if the
+ * session is closed; LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_accept_publish(livehub_rtmp_session *s,
+                                                   uint64_t request_id,
+                                                   livehub_publisher *pub);
+
+/**
+ * Answers play request `request_id` with `pl` (usually from
+ * `livehub_stream_play()` on the event's key, its notify callback set
+ * first): the client gets StreamBegin, NetStream.Play.Reset and .Start;
+ * then call `livehub_rtmp_session_pump()`.
+ *
+ * Ownership: consumes `pl` on every return but LIVEHUB_ERR_NULL (on a
+ * failure it is released); `s` is borrowed. The notify registration of
+ * `pl` moves with it: the callback keeps being called (then call
+ * `livehub_rtmp_session_pump()`) until the session releases the player,
+ * and must not touch `pl` any more: after this call `pl` is gone.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` or `pl` is NULL (nothing
+ * consumed); LIVEHUB_ERR_NOT_FOUND if the request is no longer pending;
+ * LIVEHUB_ERR_CLOSED if the session is closed; LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_accept_play(livehub_rtmp_session *s,
+                                                uint64_t request_id,
+                                                livehub_player *pl);
+
+/**
+ * Refuses request `request_id`; `why` (LIVEHUB_RTMP_REJECT_BUSY,
+ * _NOT_FOUND or _DENIED) picks the status the client gets.
+ *
+ * Ownership: `s` is borrowed.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `s` is NULL;
+ * LIVEHUB_ERR_INVALID_ARG for an unknown `why`; LIVEHUB_ERR_NOT_FOUND if
+ * the request is no longer pending; LIVEHUB_ERR_CLOSED if the session is
+ * closed; LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_reject(livehub_rtmp_session *s,
+                                           uint64_t request_id,
+                                           uint32_t why);
+
+/**
+ * Moves the player's tags into the output (at most `max_queued_tags`
+ * media messages queued; their payloads are not copied). Call it after
+ * accepting a play, from the player's notify callback's wake-up, and
+ * after writes freed room.
+ *
+ * Ownership: `s` is borrowed.
+ *
+ * Threads: the session's thread.
+ *
+ * Returns LIVEHUB_OK with `*state_out` (NULL allowed) set to
+ * LIVEHUB_RTMP_PUMP_IDLE, _WAITING (notify armed), _FULL (write first) or
+ * _ENDED (stream over; the client was told, the player released);
+ * LIVEHUB_ERR_NULL if `s` is NULL; LIVEHUB_ERR_CLOSED if the session is
+ * closed; LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_rtmp_session_pump(livehub_rtmp_session *s, uint32_t *state_out);
+
+/**
+ * A short English description of a LIVEHUB_RTMP_ERR_* code.
+ *
+ * Ownership: the string is static: do not free it.
+ *
+ * Threads: any, concurrently.
+ *
+ * Returns the description, never NULL ("unknown" for codes this library
+ * does not know, "ok" for 0).
+ */
+const char *livehub_rtmp_error_str(uint32_t code);
 
 /**
  * Sends livehub's log messages up to `level` (LIVEHUB_LOG_*) to

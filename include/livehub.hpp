@@ -1,64 +1,98 @@
-// livehub.hpp — C++17 RAII wrapper over livehub.h.
+// livehub.hpp — the C++17 API of livehub, a header-only wrapper over livehub.h.
 //
-// Hand-written, header-only, no dependency beyond the standard library and
-// livehub.h. Link liblivehub.a (or .so) exactly as for C.
+// Hand-written; needs only the standard library and livehub.h. Link
+// liblivehub (pkg-config livehub) exactly as for C.
 //
-// Ownership model
-// ---------------
-// Every class owns exactly one livehub handle (one reference) and releases it
-// in its destructor:
+//   livehub::Hub hub(livehub::Config().republish_wait_ms(2000));
+//   livehub::Stream stream = hub.stream("live/cam1");
+//   livehub::Publisher pub = stream.publish();          // throws Error(LIVEHUB_ERR_BUSY) if taken
+//   livehub::Player player = stream.play();
+//   player.set_notify([conn] { conn->wake(); });         // any callable; lives as long as the player
+//   pub.push_flv(bytes, len);
+//   livehub::Tag tag;
+//   while (player.read(tag) == livehub::ReadStatus::Ok) send(tag.data(), tag.size());
 //
-//   Hub        livehub_hub*        ~Hub()       -> livehub_hub_release
-//   Stream     livehub_stream*     ~Stream()    -> livehub_stream_release
-//   Publisher  livehub_publisher*  ~Publisher() -> livehub_publisher_release (= unpublish)
-//   Player     livehub_player*     ~Player()    -> set_notify(NULL), then livehub_player_release
+// Ownership
+// ---------
+// Every class below owns one livehub handle: a std::unique_ptr whose deleter
+// is the handle's release function (detail::Owner). Destroying the object
+// releases the handle; nothing shared is freed while another object still
+// refers to it, so they may be destroyed in any order, on any thread.
 //
-// The classes are move-only. Hub and Stream are shared objects in livehub:
-// `clone()` takes a second reference (`_retain`) and returns a new owner.
-// Publisher and Player are single-owner handles and have no clone().
-// A moved-from object holds no handle; calling a method on it throws
-// livehub::Error with LIVEHUB_ERR_NULL (the C API's answer to a NULL handle).
+//   Hub        livehub_hub*        copyable: a copy is livehub_hub_retain
+//   Stream     livehub_stream*     copyable: a copy is livehub_stream_retain
+//   Publisher  livehub_publisher*  move-only; destroying it is the unpublish
+//   Player     livehub_player*     move-only; owns its notify callback
 //
-// livehub never frees a stream while any handle refers to it, so these
-// objects may be destroyed in any order, on any thread: a Player may outlive
-// its Stream, its Hub and its Publisher; it then reads what was published and
-// gets ReadStatus::Eof.
+// A moved-from object holds no handle; calls on it fail with
+// LIVEHUB_ERR_NULL, the C API's answer to a NULL handle. adopt(p) takes over
+// a reference obtained from the C API, release() hands it back to C.
 //
-// Errors
-// ------
-// Calls that fail throw livehub::Error, which carries the livehub_result and
-// whose what() is livehub_result_str(). Reads and waits do not throw for the
-// normal outcomes of a live stream: they return ReadStatus / WaitStatus
-// (Again, Eof, Timeout, Expired are not errors). Hub::find() returns
-// std::nullopt when the key is not mounted; Hub::remove() returns false.
+// Errors: two forms of every fallible call
+// ----------------------------------------
+// `try_x(...)` never throws: it returns a [[nodiscard]] livehub::Result<T>
+// holding the value or the livehub_result code. `x(...)` is the throwing
+// convenience: the value, or livehub::Error (code() and what() =
+// livehub_result_str()). Compiled with -fno-exceptions, as many servers are,
+// only the try_ forms exist: nothing in this header can throw or abort,
+// except Result::unwrap(), which then prints the error and calls
+// std::abort(). The normal states of a live stream are not errors: reads
+// return ReadStatus::Again / Eof / Expired, waits WaitStatus::Timeout.
 //
 // Threads
 // -------
-// As in C: Hub and Stream may be used from any thread concurrently. A
-// Publisher or a Player is used by one thread at a time; only
-// Player::set_notify() and the Player destructor may race with its notify
-// callback.
+// As in C: a Hub or Stream object may be used from any thread, and copies
+// from many threads at once (each copy is its own reference). A Publisher
+// or a Player is used by one thread at a time; only set_notify(),
+// clear_notify() and the destructor of a Player may overlap its callback
+// running on another thread.
+//
+// Callbacks
+// ---------
+// Player::set_notify() takes any callable (lambda, function object,
+// function pointer, std::function) and moves it into a heap object that
+// livehub owns together with the player: livehub destroys it exactly once,
+// when the callback is replaced or cleared or the player is released
+// (livehub_player_set_notify_with_release), never while it runs. The
+// callable must not throw: it runs behind a noexcept trampoline, so an
+// exception stops the program (std::terminate) instead of unwinding into C.
 #ifndef LIVEHUB_HPP
 #define LIVEHUB_HPP
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "livehub.h"
 
+// 1 when the translation unit is compiled with exceptions (the throwing
+// forms are then declared), 0 with -fno-exceptions. May be set by the user
+// to 0 to hide the throwing forms even with exceptions on.
+#ifndef LIVEHUB_HPP_EXCEPTIONS
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define LIVEHUB_HPP_EXCEPTIONS 1
+#else
+#define LIVEHUB_HPP_EXCEPTIONS 0
+#endif
+#endif
+
 namespace livehub {
 
-// The library's version string, e.g. "0.1.0". Static storage: never freed.
+// The version of the linked library, e.g. "0.2.0" (static storage, never
+// NULL). Compare with LIVEHUB_VERSION, the header's (see README.md, "ABI
+// policy").
 inline const char *version() noexcept { return livehub_version(); }
 
-// A failed call. code() is the livehub_result; what() never returns NULL.
+// The code and message of a failed call; what the throwing forms throw.
 class Error : public std::exception {
  public:
   explicit Error(livehub_result code) noexcept : code_(code) {}
@@ -70,9 +104,148 @@ class Error : public std::exception {
 };
 
 namespace detail {
-inline void check(livehub_result r) {
-  if (r != LIVEHUB_OK) throw Error(r);
+// Reports a failed call: throws Error, or without exceptions prints the
+// error and aborts (reached only through Result::unwrap() then).
+[[noreturn]] inline void fail(livehub_result code) {
+#if LIVEHUB_HPP_EXCEPTIONS
+  throw Error(code);
+#else
+  std::fprintf(stderr, "livehub: unwrap() of a failed result: %s (%u)\n", livehub_result_str(code),
+               static_cast<unsigned>(code));
+  std::abort();
+#endif
 }
+}  // namespace detail
+
+// The outcome of a non-throwing call: a T, or the livehub_result code of the
+// failure (never LIVEHUB_OK). Check ok() (or `if (result)`) before value().
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) noexcept(std::is_nothrow_move_constructible<T>::value)  // NOLINT: implicit on purpose
+      : value_(std::move(value)), code_(LIVEHUB_OK) {}
+  // A failure with `code` (LIVEHUB_OK is turned into LIVEHUB_ERR_INVALID_ARG:
+  // a success must carry its value).
+  static Result error(livehub_result code) noexcept {
+    return Result(code == LIVEHUB_OK ? static_cast<livehub_result>(LIVEHUB_ERR_INVALID_ARG) : code);
+  }
+
+  bool ok() const noexcept { return code_ == LIVEHUB_OK; }
+  explicit operator bool() const noexcept { return ok(); }
+  livehub_result code() const noexcept { return code_; }
+  const char *message() const noexcept { return livehub_result_str(code_); }
+
+  // The value. Only when ok().
+  T &value() & noexcept { return *value_; }
+  const T &value() const & noexcept { return *value_; }
+  T &&value() && noexcept { return std::move(*value_); }
+  T *operator->() noexcept { return &*value_; }
+  T &operator*() & noexcept { return *value_; }
+
+  // The value, or `fallback` if the call failed.
+  T value_or(T fallback) && { return ok() ? std::move(*value_) : std::move(fallback); }
+  // The value, or Error(code()) thrown (without exceptions: printed, then
+  // std::abort()).
+  T unwrap() && {
+    if (!ok()) detail::fail(code_);
+    return std::move(*value_);
+  }
+
+ private:
+  explicit Result(livehub_result code) noexcept : value_(), code_(code) {}
+  std::optional<T> value_;
+  livehub_result code_;
+};
+
+// The outcome of a non-throwing call that produces nothing but a code.
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() noexcept : code_(LIVEHUB_OK) {}
+  explicit Result(livehub_result code) noexcept : code_(code) {}
+
+  bool ok() const noexcept { return code_ == LIVEHUB_OK; }
+  explicit operator bool() const noexcept { return ok(); }
+  livehub_result code() const noexcept { return code_; }
+  const char *message() const noexcept { return livehub_result_str(code_); }
+  // Nothing, or Error(code()) thrown (without exceptions: printed, then std::abort()).
+  void unwrap() const {
+    if (!ok()) detail::fail(code_);
+  }
+
+ private:
+  livehub_result code_;
+};
+
+namespace detail {
+
+template <typename T, void (*ReleaseFn)(T *)>
+struct Releaser {
+  void operator()(T *p) const noexcept { ReleaseFn(p); }
+};
+
+// One owned livehub handle: a std::unique_ptr with the handle's release
+// function as its deleter. Move-only; the base of every class below.
+template <typename T, void (*ReleaseFn)(T *)>
+class Owner {
+ public:
+  // The handle, still owned by this object (NULL if moved from).
+  T *get() const noexcept { return ptr_.get(); }
+  // Gives up ownership: the caller must release the handle itself.
+  T *release() noexcept { return ptr_.release(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(ptr_); }
+
+ protected:
+  Owner() noexcept = default;
+  explicit Owner(T *p) noexcept : ptr_(p) {}
+  void reset() noexcept { ptr_.reset(); }
+  std::unique_ptr<T, Releaser<T, ReleaseFn>> ptr_;
+};
+
+// An owned handle of a shared livehub type: copying takes one more
+// reference (RetainFn), each copy releases its own.
+template <typename T, void (*ReleaseFn)(T *), T *(*RetainFn)(T *)>
+class Shared : public Owner<T, ReleaseFn> {
+ protected:
+  Shared() noexcept = default;
+  explicit Shared(T *p) noexcept : Owner<T, ReleaseFn>(p) {}
+  Shared(const Shared &o) noexcept : Owner<T, ReleaseFn>(RetainFn(o.get())) {}
+  Shared &operator=(const Shared &o) noexcept {
+    if (this != &o) this->ptr_.reset(RetainFn(o.get()));
+    return *this;
+  }
+  Shared(Shared &&) noexcept = default;
+  Shared &operator=(Shared &&) noexcept = default;
+  ~Shared() = default;
+};
+
+template <typename F>
+struct is_std_function : std::false_type {};
+template <typename R, typename... A>
+struct is_std_function<std::function<R(A...)>> : std::true_type {};
+
+// An empty std::function or a null function pointer means "no callback".
+template <typename F>
+bool empty_callable(const F &f) noexcept {
+  if constexpr (std::is_pointer<F>::value || std::is_member_pointer<F>::value) {
+    return f == nullptr;
+  } else if constexpr (is_std_function<F>::value) {
+    return !f;
+  } else {
+    return false;
+  }
+}
+
+// The C side of a callable stored on the heap: called, and deleted once.
+template <typename Fn>
+void call_heap(void *userdata) noexcept {
+  (*static_cast<Fn *>(userdata))();
+}
+template <typename Fn>
+void delete_heap(void *userdata) noexcept {
+  delete static_cast<Fn *>(userdata);
+}
+
 }  // namespace detail
 
 // Sends livehub's log lines up to `level` (LIVEHUB_LOG_*) to `fn(userdata,
@@ -81,9 +254,14 @@ inline void check(livehub_result r) {
 // livehub, and may still receive a line that was being logged while this
 // call replaced it: keep `userdata` valid for as long as your threads may
 // be inside livehub (simplest: for the life of the process).
-inline void set_log_callback(uint32_t level, livehub_log_fn fn, void *userdata) {
-  detail::check(livehub_set_log_callback(level, fn, userdata));
+inline Result<void> try_set_log_callback(uint32_t level, livehub_log_fn fn, void *userdata) noexcept {
+  return Result<void>(livehub_set_log_callback(level, fn, userdata));
 }
+#if LIVEHUB_HPP_EXCEPTIONS
+inline void set_log_callback(uint32_t level, livehub_log_fn fn, void *userdata) {
+  try_set_log_callback(level, fn, userdata).unwrap();
+}
+#endif
 
 // Outcome of a read: the normal states of a live stream, not errors.
 enum class ReadStatus {
@@ -164,78 +342,153 @@ class Tag {
   livehub_tag raw_;
 };
 
-class Stream;
-
-// The publishing side of a stream. Destroying it (or calling unpublish())
-// is the unpublish: players drain what was published, then wait for a new
-// publisher for the configured republish wait, then get Eof.
-class Publisher {
+// The publishing side of a stream. Destroying it (or unpublish()) is the
+// unpublish: players drain what was published, wait up to the republish
+// wait for a new publisher, then read Eof.
+class Publisher : public detail::Owner<livehub_publisher, livehub_publisher_release> {
  public:
-  // Takes ownership of one reference (e.g. from livehub_stream_publish).
+  // Takes over one publisher handle (e.g. from livehub_stream_publish).
   static Publisher adopt(livehub_publisher *p) noexcept { return Publisher(p); }
 
-  Publisher(Publisher &&o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-  Publisher &operator=(Publisher &&o) noexcept {
-    if (this != &o) {
-      livehub_publisher_release(p_);
-      p_ = std::exchange(o.p_, nullptr);
-    }
-    return *this;
+  // One FLV tag body (FLV tag header excluded); the bytes are copied.
+  // Fails with LIVEHUB_ERR_CLOSED once the stream was removed, its hub
+  // closed or this publisher cut for silence, and with the codes of
+  // livehub_publisher_push_tag() for a bad tag (nothing is stored then;
+  // the stream carries on).
+  Result<void> try_push_tag(uint8_t type, uint32_t timestamp_ms, const uint8_t *data, std::size_t size) noexcept {
+    return Result<void>(livehub_publisher_push_tag(get(), type, timestamp_ms, data, size));
   }
-  Publisher(const Publisher &) = delete;
-  Publisher &operator=(const Publisher &) = delete;
-  ~Publisher() { livehub_publisher_release(p_); }
-
-  // One FLV tag body (FLV tag header excluded). The bytes are copied: the
-  // buffer can be reused as soon as this returns. Throws Error, e.g.
-  // LIVEHUB_ERR_CLOSED once the stream was removed or its hub closed.
-  void push_tag(uint8_t type, uint32_t timestamp_ms, const uint8_t *data, std::size_t size) {
-    detail::check(livehub_publisher_push_tag(p_, type, timestamp_ms, data, size));
+  // The next bytes of a raw FLV byte stream, any size and any split. The
+  // codes are livehub_publisher_push_flv()'s: some mean "one tag was
+  // dropped, carry on", others "the byte stream is rejected, close the
+  // connection".
+  Result<void> try_push_flv(const uint8_t *bytes, std::size_t size) noexcept {
+    return Result<void>(livehub_publisher_push_flv(get(), bytes, size));
   }
-  // A chunk of a raw FLV byte stream, any size and any split.
-  void push_flv(const uint8_t *bytes, std::size_t size) {
-    detail::check(livehub_publisher_push_flv(p_, bytes, size));
+  // Counters, and whether the FLV byte stream was rejected.
+  Result<livehub_publisher_stats> try_stats() noexcept {
+    livehub_publisher_stats st{};
+    st.struct_size = sizeof st;
+    livehub_result r = livehub_publisher_get_stats(get(), &st);
+    if (r != LIVEHUB_OK) return Result<livehub_publisher_stats>::error(r);
+    return st;
   }
   // Unpublishes now (releases the handle); the object becomes empty.
-  void unpublish() noexcept {
-    livehub_publisher_release(p_);
-    p_ = nullptr;
-  }
+  void unpublish() noexcept { reset(); }
 
-  livehub_publisher *get() const noexcept { return p_; }
-  // Gives up ownership: the caller must livehub_publisher_release() it.
-  livehub_publisher *release() noexcept { return std::exchange(p_, nullptr); }
-  explicit operator bool() const noexcept { return p_ != nullptr; }
+#if LIVEHUB_HPP_EXCEPTIONS
+  void push_tag(uint8_t type, uint32_t timestamp_ms, const uint8_t *data, std::size_t size) {
+    try_push_tag(type, timestamp_ms, data, size).unwrap();
+  }
+  void push_flv(const uint8_t *bytes, std::size_t size) { try_push_flv(bytes, size).unwrap(); }
+  livehub_publisher_stats stats() { return try_stats().unwrap(); }
+#endif
 
  private:
-  explicit Publisher(livehub_publisher *p) noexcept : p_(p) {}
-  livehub_publisher *p_;
+  explicit Publisher(livehub_publisher *p) noexcept : Owner(p) {}
 };
 
 // One reader of a stream: a cursor into the stream's shared ring.
-class Player {
+class Player : public detail::Owner<livehub_player, livehub_player_release> {
  public:
-  // Takes ownership of one reference (e.g. from livehub_stream_play).
+  // Takes over one player handle (e.g. from livehub_stream_play), with the
+  // notify registration it may already have.
   static Player adopt(livehub_player *p) noexcept { return Player(p); }
 
-  Player(Player &&o) noexcept : p_(std::exchange(o.p_, nullptr)), notify_(std::move(o.notify_)) {}
-  Player &operator=(Player &&o) noexcept {
-    if (this != &o) {
-      reset();
-      p_ = std::exchange(o.p_, nullptr);
-      notify_ = std::move(o.notify_);  // the heap object keeps its address
-    }
-    return *this;
+  // The next tag as a borrowed view (valid until the next call on this
+  // Player). Fails only for misuse (a moved-from Player) or a panic.
+  Result<ReadStatus> try_read(Tag &tag_out) noexcept { return status(livehub_player_read(get(), &tag_out.raw())); }
+
+  // Up to `cap` tags at once into tags[0..count): what `count` reads would
+  // give, cheaper per tag; every view valid until the next call on this
+  // Player. `count` is 0 unless the status is Ok.
+  Result<ReadStatus> try_read_batch(livehub_tag *tags, std::size_t cap, std::size_t &count) noexcept {
+    std::size_t n = 0;
+    Result<ReadStatus> s = status(livehub_player_read_batch(get(), tags, cap, &n));
+    count = s.ok() && s.value() == ReadStatus::Ok ? n : 0;
+    return s;
   }
-  Player(const Player &) = delete;
-  Player &operator=(const Player &) = delete;
-  ~Player() { reset(); }
 
-  // Next tag as a borrowed view (valid until the next call on this Player).
-  // Throws Error only for misuse (e.g. a moved-from Player).
-  ReadStatus read(Tag &tag_out) { return read_status(livehub_player_read(p_, &tag_out.raw())); }
+  // The HTTP-FLV byte stream: up to `cap` bytes into `buf` (FLV header on
+  // the first call). May stop mid-tag; the next call continues.
+  Result<ReadStatus> try_read_flv(uint8_t *buf, std::size_t cap, std::size_t &written) noexcept {
+    std::size_t n = 0;
+    Result<ReadStatus> s = status(livehub_player_read_flv(get(), buf, cap, &n));
+    written = s.ok() && s.value() == ReadStatus::Ok ? n : 0;
+    return s;
+  }
 
-  // Convenience: the next tag, or std::nullopt with the reason in *status.
+  // The same byte stream as iovecs pointing into livehub's buffers (for
+  // writev). Valid until the next call on this Player; never write through
+  // them. `iov_cap` must be at least 3.
+  Result<ReadStatus> try_read_iov(livehub_iovec *iov, std::size_t iov_cap, std::size_t &count) noexcept {
+    std::size_t n = 0;
+    Result<ReadStatus> s = status(livehub_player_read_iov(get(), iov, iov_cap, &n));
+    count = s.ok() && s.value() == ReadStatus::Ok ? n : 0;
+    return s;
+  }
+
+  // Blocks the calling thread until a read would not return Again, for
+  // thread-per-connection servers. Never on an event-loop or coroutine
+  // thread, never from a notify callback.
+  Result<WaitStatus> try_wait(std::chrono::milliseconds timeout) noexcept {
+    auto ms = timeout.count() < 0 ? 0 : timeout.count();
+    if (ms > 0xFFFFFFFFLL) ms = 0xFFFFFFFFLL;
+    livehub_result r = livehub_player_wait(get(), static_cast<uint32_t>(ms));
+    switch (r) {
+      case LIVEHUB_OK: return WaitStatus::Ok;
+      case LIVEHUB_TIMEOUT: return WaitStatus::Timeout;
+      case LIVEHUB_EOF: return WaitStatus::Eof;
+      case LIVEHUB_ERR_EXPIRED: return WaitStatus::Expired;
+      default: return Result<WaitStatus>::error(r);
+    }
+  }
+
+  // Registers `fn` (any callable taking no argument) to be called, at most
+  // once per arming, after a read returned Again and something (data or
+  // the end) arrived. It runs on the thread that made the change (a push,
+  // an unpublish, a removal, Hub::tick(), ...) with no livehub lock held,
+  // so it may call back into livehub; it may read or destroy this Player
+  // only when no other call on the Player is in progress (a call on this
+  // Player can itself fire it). Servers usually just wake their event loop
+  // or coroutine. It must not call wait() and must not throw.
+  //
+  // `fn` is moved into a heap object that belongs to the player from now
+  // on: livehub destroys it exactly once, when the callback is replaced or
+  // cleared or the player is released, never while it runs. An empty
+  // std::function or a null function pointer clears the callback.
+  template <typename F>
+  Result<void> try_set_notify(F &&fn) {
+    using Fn = std::decay_t<F>;
+    static_assert(std::is_invocable<Fn &>::value, "a notify callback is called with no argument");
+    if (detail::empty_callable(fn)) return try_clear_notify();
+    if (!get()) return Result<void>(LIVEHUB_ERR_NULL);
+    Fn *heap = new Fn(std::forward<F>(fn));
+    livehub_result r =
+        livehub_player_set_notify_with_release(get(), &detail::call_heap<Fn>, heap, &detail::delete_heap<Fn>);
+    if (r != LIVEHUB_OK) delete heap;  // not registered: still ours
+    return Result<void>(r);
+  }
+  Result<void> try_set_notify(std::nullptr_t) noexcept { return try_clear_notify(); }
+
+  // Clears the callback; when this returns it is not running on another
+  // thread and never runs again, and livehub has destroyed it.
+  Result<void> try_clear_notify() noexcept {
+    return Result<void>(livehub_player_set_notify_with_release(get(), nullptr, nullptr, nullptr));
+  }
+
+  // Counters, lag and state of this player (LIVEHUB_PLAYER_*).
+  Result<livehub_player_stats> try_stats() noexcept {
+    livehub_player_stats st{};
+    st.struct_size = sizeof st;
+    livehub_result r = livehub_player_get_stats(get(), &st);
+    if (r != LIVEHUB_OK) return Result<livehub_player_stats>::error(r);
+    return st;
+  }
+
+#if LIVEHUB_HPP_EXCEPTIONS
+  ReadStatus read(Tag &tag_out) { return try_read(tag_out).unwrap(); }
+  // The next tag, or std::nullopt with the reason in *status.
   std::optional<Tag> read(ReadStatus *status = nullptr) {
     Tag t;
     ReadStatus s = read(t);
@@ -243,278 +496,172 @@ class Player {
     if (s == ReadStatus::Ok) return t;
     return std::nullopt;
   }
-
-  // Up to `cap` tags at once into tags[0..count): what `count` read() calls
-  // would give, cheaper per tag. Every view stays valid until the next call
-  // on this Player.
   ReadStatus read_batch(livehub_tag *tags, std::size_t cap, std::size_t &count) {
-    std::size_t n = 0;
-    ReadStatus s = read_status(livehub_player_read_batch(p_, tags, cap, &n));
-    count = s == ReadStatus::Ok ? n : 0;
-    return s;
+    return try_read_batch(tags, cap, count).unwrap();
   }
-
-  // The HTTP-FLV byte stream: up to `cap` bytes into `buf` (FLV header on the
-  // first call). May stop mid-tag; the next call continues.
   ReadStatus read_flv(uint8_t *buf, std::size_t cap, std::size_t &written) {
-    std::size_t n = 0;
-    ReadStatus s = read_status(livehub_player_read_flv(p_, buf, cap, &n));
-    written = s == ReadStatus::Ok ? n : 0;
-    return s;
+    return try_read_flv(buf, cap, written).unwrap();
   }
-
-  // The same byte stream as iovecs pointing into livehub's buffers (for
-  // writev). They are valid until the next call on this Player; never write
-  // through them. `iov_cap` must be at least 3.
   ReadStatus read_iov(livehub_iovec *iov, std::size_t iov_cap, std::size_t &count) {
-    std::size_t n = 0;
-    ReadStatus s = read_status(livehub_player_read_iov(p_, iov, iov_cap, &n));
-    count = s == ReadStatus::Ok ? n : 0;
-    return s;
+    return try_read_iov(iov, iov_cap, count).unwrap();
   }
-
-  // Blocks the calling thread until a read would not return Again, for
-  // thread-per-connection servers.
-  WaitStatus wait(std::chrono::milliseconds timeout) {
-    auto ms = timeout.count() < 0 ? 0 : timeout.count();
-    if (ms > 0xFFFFFFFFLL) ms = 0xFFFFFFFFLL;
-    livehub_result r = livehub_player_wait(p_, static_cast<uint32_t>(ms));
-    switch (r) {
-      case LIVEHUB_OK: return WaitStatus::Ok;
-      case LIVEHUB_TIMEOUT: return WaitStatus::Timeout;
-      case LIVEHUB_EOF: return WaitStatus::Eof;
-      case LIVEHUB_ERR_EXPIRED: return WaitStatus::Expired;
-      default: throw Error(r);
-    }
+  WaitStatus wait(std::chrono::milliseconds timeout) { return try_wait(timeout).unwrap(); }
+  template <typename F>
+  void set_notify(F &&fn) {
+    try_set_notify(std::forward<F>(fn)).unwrap();
   }
-
-  // Registers `fn` to be called, at most once per arming, after a read
-  // returned Again and something (data or the end) arrived. It runs on the
-  // thread that made the change (a publisher push, an unpublish, a removal,
-  // Hub::tick(), ...) with no livehub lock held, so it may call back into
-  // livehub. It may read or destroy this Player only when no other call on
-  // the Player is in progress (a call on this Player can itself fire the
-  // callback); servers usually just wake their event loop or coroutine.
-  // Destroying the Player, or replacing or clearing its callback, from
-  // inside `fn` destroys `fn` itself: make that the callback's last action. `fn` must not call wait(), and must not
-  // throw (an escaping exception terminates the program: it cannot cross the
-  // C boundary). An empty `fn` clears the callback.
-  //
-  // The function lives in a heap object owned by this Player, whose address
-  // is the C userdata. The previous function is destroyed only after
-  // livehub_player_set_notify() returned, i.e. once it can no longer run.
-  void set_notify(std::function<void()> fn) {
-    if (!fn) {
-      clear_notify();
-      return;
-    }
-    auto next = std::make_unique<std::function<void()>>(std::move(fn));
-    detail::check(livehub_player_set_notify(p_, &Player::trampoline, next.get()));
-    notify_ = std::move(next);  // destroys the old one: it can no longer run
-  }
-
-  // Clears the callback; when this returns it is not running and never will.
-  void clear_notify() {
-    if (p_) detail::check(livehub_player_set_notify(p_, nullptr, nullptr));
-    notify_.reset();
-  }
-
-  // Counters, lag and state of this player (LIVEHUB_PLAYER_*).
-  livehub_player_stats stats() {
-    livehub_player_stats st{};
-    st.struct_size = sizeof st;
-    detail::check(livehub_player_get_stats(p_, &st));
-    return st;
-  }
-
-  livehub_player *get() const noexcept { return p_; }
-  // Gives up ownership of the handle. Refused (throws LIVEHUB_ERR_INVALID_ARG)
-  // while a notify function is registered: clear it first, since its storage
-  // belongs to this object.
-  livehub_player *release() {
-    if (notify_) throw Error(LIVEHUB_ERR_INVALID_ARG);
-    return std::exchange(p_, nullptr);
-  }
-  explicit operator bool() const noexcept { return p_ != nullptr; }
+  void clear_notify() { try_clear_notify().unwrap(); }
+  livehub_player_stats stats() { return try_stats().unwrap(); }
+#endif
 
  private:
-  explicit Player(livehub_player *p) noexcept : p_(p) {}
+  explicit Player(livehub_player *p) noexcept : Owner(p) {}
 
-  static ReadStatus read_status(livehub_result r) {
+  static Result<ReadStatus> status(livehub_result r) noexcept {
     switch (r) {
       case LIVEHUB_OK: return ReadStatus::Ok;
       case LIVEHUB_AGAIN: return ReadStatus::Again;
       case LIVEHUB_EOF: return ReadStatus::Eof;
       case LIVEHUB_ERR_EXPIRED: return ReadStatus::Expired;
-      default: throw Error(r);
+      default: return Result<ReadStatus>::error(r);
     }
   }
-
-  // noexcept: an exception escaping the user's function stops here
-  // (std::terminate) instead of unwinding through livehub's frames.
-  static void trampoline(void *userdata) noexcept {
-    (*static_cast<std::function<void()> *>(userdata))();
-  }
-
-  void reset() noexcept {
-    if (p_ && notify_) livehub_player_set_notify(p_, nullptr, nullptr);  // stop callbacks first
-    livehub_player_release(p_);
-    p_ = nullptr;
-    notify_.reset();
-  }
-
-  livehub_player *p_;
-  std::unique_ptr<std::function<void()>> notify_;
 };
 
-// A live stream: one publisher at a time, any number of players.
-class Stream {
+// A live stream: one publisher at a time, any number of players. Copying a
+// Stream takes another reference to the same stream.
+class Stream : public detail::Shared<livehub_stream, livehub_stream_release, livehub_stream_retain> {
  public:
-  // Takes ownership of one reference (e.g. from livehub_hub_stream).
+  // Takes over one stream reference (e.g. from livehub_hub_stream).
   static Stream adopt(livehub_stream *s) noexcept { return Stream(s); }
+  // Another reference to the same stream (the same as a copy).
+  Stream clone() const noexcept { return *this; }
 
-  Stream(Stream &&o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-  Stream &operator=(Stream &&o) noexcept {
-    if (this != &o) {
-      livehub_stream_release(s_);
-      s_ = std::exchange(o.s_, nullptr);
-    }
-    return *this;
-  }
-  Stream(const Stream &) = delete;
-  Stream &operator=(const Stream &) = delete;
-  ~Stream() { livehub_stream_release(s_); }
-
-  // A second owner of the same stream (livehub_stream_retain).
-  Stream clone() const {
-    if (!s_) throw Error(LIVEHUB_ERR_NULL);
-    return Stream(livehub_stream_retain(s_));
-  }
-
-  // Becomes the stream's publisher. Throws Error(LIVEHUB_ERR_BUSY) if another
-  // publisher is active, LIVEHUB_ERR_CLOSED if the stream was removed.
-  Publisher publish() {
+  // Becomes the stream's publisher: LIVEHUB_ERR_BUSY if another publisher
+  // is active, LIVEHUB_ERR_CLOSED if the stream was removed.
+  Result<Publisher> try_publish() noexcept {
     livehub_publisher *p = nullptr;
-    detail::check(livehub_stream_publish(s_, &p));
+    livehub_result r = livehub_stream_publish(get(), &p);
+    if (r != LIVEHUB_OK) return Result<Publisher>::error(r);
     return Publisher::adopt(p);
   }
 
   // A new player, joining at the latest keyframe (after metadata and the
-  // sequence headers).
-  Player play() { return play_raw(nullptr); }
-  Player play(const PlayOptions &opts) { return play_raw(&opts.raw()); }
-
-  // Attaches `userdata`; livehub calls `drop(userdata)` exactly once, when the
-  // stream itself is freed (after its last handle went), on the thread that
-  // released that handle.
-  void set_userdata(void *userdata, void (*drop)(void *)) {
-    detail::check(livehub_stream_set_userdata(s_, userdata, drop));
+  // sequence headers): LIVEHUB_ERR_CLOSED if the stream was removed.
+  Result<Player> try_play(const PlayOptions &opts = PlayOptions()) noexcept {
+    livehub_player *p = nullptr;
+    livehub_result r = livehub_stream_play(get(), &opts.raw(), &p);
+    if (r != LIVEHUB_OK) return Result<Player>::error(r);
+    return Player::adopt(p);
   }
-  void *userdata() const noexcept { return livehub_stream_userdata(s_); }
+
+  // Attaches `userdata`; livehub calls `drop(userdata)` exactly once: when
+  // it is replaced or cleared, or when the stream itself is freed (after
+  // its last handle went), on the thread that released that handle.
+  Result<void> try_set_userdata(void *userdata, void (*drop)(void *)) noexcept {
+    return Result<void>(livehub_stream_set_userdata(get(), userdata, drop));
+  }
+  void *userdata() const noexcept { return livehub_stream_userdata(get()); }
 
   // A snapshot: publisher state, counters, cache sizes, codec parameters.
-  livehub_stream_stats stats() const {
+  Result<livehub_stream_stats> try_stats() const noexcept {
     livehub_stream_stats st{};
     st.struct_size = sizeof st;
-    detail::check(livehub_stream_get_stats(s_, &st));
+    livehub_result r = livehub_stream_get_stats(get(), &st);
+    if (r != LIVEHUB_OK) return Result<livehub_stream_stats>::error(r);
     return st;
   }
 
-  livehub_stream *get() const noexcept { return s_; }
-  // Gives up ownership: the caller must livehub_stream_release() it.
-  livehub_stream *release() noexcept { return std::exchange(s_, nullptr); }
-  explicit operator bool() const noexcept { return s_ != nullptr; }
+#if LIVEHUB_HPP_EXCEPTIONS
+  Publisher publish() { return try_publish().unwrap(); }
+  Player play(const PlayOptions &opts = PlayOptions()) { return try_play(opts).unwrap(); }
+  void set_userdata(void *userdata, void (*drop)(void *)) { try_set_userdata(userdata, drop).unwrap(); }
+  livehub_stream_stats stats() const { return try_stats().unwrap(); }
+#endif
 
  private:
-  explicit Stream(livehub_stream *s) noexcept : s_(s) {}
-  Player play_raw(const livehub_play_options *opts) {
-    livehub_player *p = nullptr;
-    detail::check(livehub_stream_play(s_, opts, &p));
-    return Player::adopt(p);
-  }
-  livehub_stream *s_;
+  explicit Stream(livehub_stream *s) noexcept : Shared(s) {}
 };
 
-// The registry of live streams by key ("app/stream").
-class Hub {
+// The registry of live streams by key ("app/stream"). Copying a Hub takes
+// another reference; the last one to go closes every mounted stream
+// (publishers get LIVEHUB_ERR_CLOSED, players drain and read Eof), while
+// nothing is freed under a Stream, Publisher or Player that still exists.
+class Hub : public detail::Shared<livehub_hub, livehub_hub_release, livehub_hub_retain> {
  public:
-  explicit Hub(const Config &cfg = Config()) : h_(nullptr) {
-    detail::check(livehub_hub_new(&cfg.raw(), &h_));
+  // A new hub: LIVEHUB_ERR_INVALID_ARG for a bad config.
+  static Result<Hub> create(const Config &cfg = Config()) noexcept {
+    livehub_hub *h = nullptr;
+    livehub_result r = livehub_hub_new(&cfg.raw(), &h);
+    if (r != LIVEHUB_OK) return Result<Hub>::error(r);
+    return Hub(h);
   }
-  // Takes ownership of one reference.
-  static Hub adopt(livehub_hub *h) noexcept { return Hub(h, 0); }
+  // Takes over one hub reference.
+  static Hub adopt(livehub_hub *h) noexcept { return Hub(h); }
+  // Another reference to the same hub (the same as a copy).
+  Hub clone() const noexcept { return *this; }
 
-  Hub(Hub &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
-  Hub &operator=(Hub &&o) noexcept {
-    if (this != &o) {
-      livehub_hub_release(h_);
-      h_ = std::exchange(o.h_, nullptr);
-    }
-    return *this;
-  }
-  Hub(const Hub &) = delete;
-  Hub &operator=(const Hub &) = delete;
-  // The last Hub owner closes every mounted stream (publishers get
-  // LIVEHUB_ERR_CLOSED, players drain and get Eof); nothing is freed under
-  // a Stream, Publisher or Player that still exists.
-  ~Hub() { livehub_hub_release(h_); }
-
-  // A second owner of the same hub (livehub_hub_retain).
-  Hub clone() const {
-    if (!h_) throw Error(LIVEHUB_ERR_NULL);
-    return Hub(livehub_hub_retain(h_), 0);
-  }
-
-  // Get or create the stream mounted under `key`.
-  Stream stream(const std::string &key) {
-    livehub_stream *s = nullptr;
-    detail::check(livehub_hub_stream(h_, key.c_str(), &s));
-    return Stream::adopt(s);
-  }
-  // The stream mounted under `key`, if any.
-  std::optional<Stream> find(const std::string &key) {
-    livehub_stream *s = nullptr;
-    livehub_result r = livehub_hub_find(h_, key.c_str(), &s);
-    if (r == LIVEHUB_ERR_NOT_FOUND) return std::nullopt;
-    detail::check(r);
-    return Stream::adopt(s);
-  }
-  // Unmounts `key`: its players drain and get Eof, its publisher gets
-  // LIVEHUB_ERR_CLOSED. False if nothing was mounted there.
-  bool remove(const std::string &key) {
-    livehub_result r = livehub_hub_remove(h_, key.c_str());
-    if (r == LIVEHUB_ERR_NOT_FOUND) return false;
-    detail::check(r);
-    return true;
-  }
+  // Gets or creates the stream mounted under `key` (UTF-8, 1 to
+  // LIVEHUB_MAX_KEY_LEN bytes): LIVEHUB_ERR_INVALID_ARG for a bad key.
+  Result<Stream> try_stream(const char *key) noexcept { return lookup(livehub_hub_stream, key); }
+  Result<Stream> try_stream(const std::string &key) noexcept { return try_stream(key.c_str()); }
+  // The stream mounted under `key`: LIVEHUB_ERR_NOT_FOUND if there is none.
+  Result<Stream> try_find(const char *key) noexcept { return lookup(livehub_hub_find, key); }
+  Result<Stream> try_find(const std::string &key) noexcept { return try_find(key.c_str()); }
+  // Unmounts `key` (its players drain and read Eof, its publisher gets
+  // LIVEHUB_ERR_CLOSED): LIVEHUB_ERR_NOT_FOUND if nothing was mounted.
+  Result<void> try_remove(const char *key) noexcept { return Result<void>(livehub_hub_remove(get(), key)); }
+  Result<void> try_remove(const std::string &key) noexcept { return try_remove(key.c_str()); }
   // Applies the time-based policies now; call it from the server's timer.
-  void tick() { detail::check(livehub_hub_tick(h_)); }
+  Result<void> try_tick() noexcept { return Result<void>(livehub_hub_tick(get())); }
 
   // A JSON snapshot of every mounted stream and its players (schema in
-  // docs/stats.md), ready to be served from an HTTP API.
-  std::string stats_json() {
+  // docs/stats.md), ready to be served from an HTTP API. Allocates (an
+  // allocation failure is std::bad_alloc, or an abort without exceptions).
+  Result<std::string> try_stats_json() {
     std::string out(4096, '\0');
     for (int attempt = 0; attempt < 8; attempt++) {
       std::size_t len = 0;
-      livehub_result r = livehub_hub_stats_json(h_, &out[0], out.size(), &len);
+      livehub_result r = livehub_hub_stats_json(get(), &out[0], out.size(), &len);
       if (r == LIVEHUB_OK) {
         out.resize(len);
         return out;
       }
-      if (r != LIVEHUB_ERR_BUFFER) throw Error(r);
+      if (r != LIVEHUB_ERR_BUFFER) return Result<std::string>::error(r);
       out.assign(len + 1 + len / 4, '\0');  // the hub may grow meanwhile
     }
-    throw Error(LIVEHUB_ERR_BUFFER);
+    return Result<std::string>::error(LIVEHUB_ERR_BUFFER);
   }
 
-  livehub_hub *get() const noexcept { return h_; }
-  // Gives up ownership: the caller must livehub_hub_release() it.
-  livehub_hub *release() noexcept { return std::exchange(h_, nullptr); }
-  explicit operator bool() const noexcept { return h_ != nullptr; }
+#if LIVEHUB_HPP_EXCEPTIONS
+  explicit Hub(const Config &cfg = Config()) : Hub(create(cfg).unwrap()) {}
+  Stream stream(const std::string &key) { return try_stream(key).unwrap(); }
+  // The stream mounted under `key`, or std::nullopt.
+  std::optional<Stream> find(const std::string &key) {
+    Result<Stream> r = try_find(key);
+    if (r.code() == LIVEHUB_ERR_NOT_FOUND) return std::nullopt;
+    return std::move(r).unwrap();
+  }
+  // False if nothing was mounted under `key`.
+  bool remove(const std::string &key) {
+    Result<void> r = try_remove(key);
+    if (r.code() == LIVEHUB_ERR_NOT_FOUND) return false;
+    r.unwrap();
+    return true;
+  }
+  void tick() { try_tick().unwrap(); }
+  std::string stats_json() { return try_stats_json().unwrap(); }
+#endif
 
  private:
-  Hub(livehub_hub *h, int) noexcept : h_(h) {}
-  livehub_hub *h_;
+  explicit Hub(livehub_hub *h) noexcept : Shared(h) {}
+  Result<Stream> lookup(livehub_result (*fn)(livehub_hub *, const char *, livehub_stream **),
+                        const char *key) noexcept {
+    livehub_stream *s = nullptr;
+    livehub_result r = fn(get(), key, &s);
+    if (r != LIVEHUB_OK) return Result<Stream>::error(r);
+    return Stream::adopt(s);
+  }
 };
 
 }  // namespace livehub

@@ -6,14 +6,18 @@
 #   demux     2 control bytes (chunking seed; max_tag_size selector in the
 #             low 2 bits: 64, 1000, 65536, 0xFFFFFF) + an FLV byte stream
 #   classify  1 tag type byte + a tag body
+#   rtmp_session  1 control byte (bit 0: the target sends the handshake;
+#             bit 2: requests are answered) + what an RTMP client sent
+#             (recorded from ffmpeg and rtmpdump: tests/data/rtmp/)
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 data="$here/tests/data"
 demux="$here/fuzz/corpus/demux"
 classify="$here/fuzz/corpus/classify"
-rm -rf "$demux" "$classify"
-mkdir -p "$demux" "$classify"
+rtmp="$here/fuzz/corpus/rtmp_session"
+rm -rf "$demux" "$classify" "$rtmp"
+mkdir -p "$demux" "$classify" "$rtmp"
 
 # u24 / u32 big-endian at byte offset $2 of file $1.
 u24() { od -An -tu1 -j "$2" -N 3 "$1" | awk '{ print $1 * 65536 + $2 * 256 + $3 }'; }
@@ -71,5 +75,12 @@ printf '\011\241av01\022\000' > "$classify/ex-av1-coded-frames"
 printf '\010\220Opus\001\002' > "$classify/ex-opus-sequence-start"
 printf '\011\227\002\011\011\011\001avc1\000' > "$classify/ex-modex-avc"
 
-ls -l "$demux" "$classify"
+# RTMP: each recording as is (handshake included, no answers), and
+# without its 3073 handshake bytes with answers (control byte 5).
+for f in ffmpeg_publish ffmpeg_play rtmpdump_play; do
+    { printf '\000'; head -c 8000 "$data/rtmp/$f.bin"; } > "$rtmp/$f"
+    { printf '\005'; tail -c +3074 "$data/rtmp/$f.bin" | head -c 8000; } > "$rtmp/$f-answered"
+done
+
+ls -l "$demux" "$classify" "$rtmp"
 du -sh "$here/fuzz/corpus"

@@ -48,6 +48,7 @@ pub mod notify;
 pub mod player;
 pub mod publisher;
 mod ring;
+pub mod rtmp;
 pub mod stream;
 pub(crate) mod sync;
 pub mod timestamp;
@@ -56,6 +57,6 @@ pub use config::{Clock, Config, ManualClock, PlayOptions, SystemClock, Timestamp
 pub use error::Error;
 pub use hub::Hub;
 pub use notify::{Callback, Notifier};
-pub use player::{Player, PlayerStats, TagView};
+pub use player::{Player, PlayerStats, SharedTag, TagView};
 pub use publisher::{Publisher, PublisherStats};
 pub use stream::{PlayerState, PublisherState, Stream, StreamStats};

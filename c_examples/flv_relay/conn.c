@@ -16,13 +16,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-conn *conn_new(loop *l, int fd, int tcp_ingest, const char *peer)
+conn *conn_new(loop *l, int fd, int listener, const char *peer)
 {
     conn *c = xcalloc(1, sizeof *c);
+    c->refs = 1;                     /* the loop's */
     c->src.kind = SRC_CONN;
     c->loop = l;
     c->fd = fd;
-    c->state = tcp_ingest ? ST_TCP_KEY : ST_REQUEST;
+    c->state = listener == LISTEN_RTMP ? ST_RTMP : listener == LISTEN_TCP ? ST_TCP_KEY : ST_REQUEST;
     c->since_ms = now_ms();
     snprintf(c->peer, sizeof c->peer, "%s", peer);
 
@@ -42,17 +43,39 @@ conn *conn_new(loop *l, int fd, int tcp_ingest, const char *peer)
     if (l->conns) l->conns->prev = c;
     l->conns = c;
     l->nconns++;
+    if (c->state == ST_RTMP) rtmp_start(c);
     return c;
+}
+
+/* Drops one reference to c; the last one frees it. Owner loop only: the
+ * loop's reference goes in free_dead(), livehub's in
+ * on_player_notify_release(), which livehub runs on this loop when we
+ * release the player (never from inside the callback). */
+void conn_unref(conn *c)
+{
+    if (--c->refs == 0) free(c);
 }
 
 /* Releases the livehub handles of c. The player first: once
  * livehub_player_release() returns, our callback is not running anywhere
- * and never runs again, so no other thread can reach c any more. Then the
+ * and never runs again, and livehub has handed back its reference to c
+ * (on_player_notify_release), so no other thread can reach c. Then the
  * publisher: releasing it is the unpublish (its players wait
  * republish_wait_ms for a new one); it notifies the waiting players from
  * inside the call, on this thread (their callbacks just queue them). */
 void conn_release_handles(conn *c)
 {
+    if (c->rtmp) {
+        /* The session's player first (its callback, once this returns,
+         * never runs again), then its publisher: the same order. */
+        livehub_rtmp_session_release(c->rtmp);
+        c->rtmp = NULL;
+        c->npending = 0;
+        if (g_verbose || c->bytes_in > 65536)
+            say("[loop %d] rtmp %s%s%s closed: %llu bytes in, %llu out", c->loop->id, c->peer,
+                c->key[0] ? " of " : "", c->key, (unsigned long long)c->bytes_in,
+                (unsigned long long)c->bytes_out);
+    }
     if (c->player) {
         livehub_player_release(c->player);
         c->player = NULL;
@@ -61,10 +84,15 @@ void conn_release_handles(conn *c)
                 (unsigned long long)c->bytes_out);
     }
     if (c->pub) {
+        livehub_publisher_stats st;
+        memset(&st, 0, sizeof st);
+        st.struct_size = sizeof st;
+        livehub_publisher_get_stats(c->pub, &st);    /* for the log line only */
         livehub_publisher_release(c->pub);
         c->pub = NULL;
-        say("[loop %d] unpublish %s by %s: %llu bytes in%s", c->loop->id, c->key, c->peer,
-            (unsigned long long)c->bytes_in, c->flv_errors ? " (some tags skipped)" : "");
+        say("[loop %d] unpublish %s by %s: %llu bytes in, %llu tags stored, %llu skipped", c->loop->id, c->key,
+            c->peer, (unsigned long long)c->bytes_in, (unsigned long long)st.tags_in,
+            (unsigned long long)st.tags_skipped);
     }
 }
 
@@ -86,7 +114,8 @@ void conn_close(conn *c)
     c->out = NULL;
     c->rest = NULL;
     c->rest_n = c->rest_i = 0;
-    /* Freed by free_dead() once the current epoll batch is done with. */
+    /* The loop's reference goes in free_dead(), once the current epoll
+     * batch (which may still name c) is done with. */
     c->dead = 1;
     c->next = l->dead;
     l->dead = c;
@@ -98,7 +127,7 @@ void free_dead(loop *l)
     l->dead = NULL;
     for (size_t guard = 0; c && guard < SIZE_MAX; guard++) {
         conn *next = c->next;
-        free(c);
+        conn_unref(c);               /* the loop's reference */
         c = next;
     }
 }
@@ -240,6 +269,16 @@ void conn_event(conn *c, uint32_t ev)
     case ST_LINGER:
         if (!drain_input(c)) conn_close(c);
         break;
+    case ST_DELAY:
+        /* The answer comes from the tick; what the client sends meanwhile
+         * waits in the socket (read once the answer is in). */
+        if (ev & EPOLLERR) conn_close(c);
+        break;
+    case ST_RTMP:
+        if (ev & EPOLLERR) { conn_close(c); return; }
+        if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) rtmp_read(c);
+        else if (ev & EPOLLOUT) rtmp_service(c);
+        break;
     }
 }
 
@@ -255,5 +294,8 @@ void conn_service(conn *c)
     case ST_PLAY: play_pump(c, g.merge_ms == 0 || !c->head_sent); break;
     case ST_RESPOND: respond_flush(c); break;
     case ST_LINGER: if (!drain_input(c)) conn_close(c); break;
+    case ST_DELAY: break;
+    /* Notified, or continuing: input first (EAGAIN at once when none). */
+    case ST_RTMP: rtmp_read(c); break;
     }
 }

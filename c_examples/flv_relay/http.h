@@ -35,8 +35,9 @@ size_t http_head_end(const char *buf, size_t len, size_t from);
 
 /* Parses the complete head buf[0..len) (as measured by http_head_end; len
  * at most HTTP_HEAD_MAX) in place. Returns 0 and fills *req, or the HTTP
- * status to answer: 400 (malformed: request line, NUL byte, Content-Length,
- * conflicting framing), 431 (more than HTTP_HEADERS_MAX header lines), 501
+ * status to answer: 400 (malformed: request line, NUL byte, a header line
+ * without "name:" or with a blank before the colon or folded onto the
+ * previous one, Content-Length not digits, two that differ), 431 (more than HTTP_HEADERS_MAX header lines), 501
  * (a Transfer-Encoding other than chunked). */
 int http_parse_request(char *buf, size_t len, http_request *req);
 

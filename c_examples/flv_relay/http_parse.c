@@ -97,6 +97,10 @@ int http_parse_request(char *buf, size_t len, http_request *req)
         if (e > p && e[-1] == '\r') e[-1] = '\0';
         if (*p == '\0') break;                 /* the blank line */
         if (++lines > HTTP_HEADERS_MAX) return 431;
+        /* name ":" value, the name a token: no line folding, no blank
+         * before the colon (RFC 9112 5.1, 5.2: a request smuggler's tools). */
+        size_t name_len = strcspn(p, ": \t");
+        if (name_len == 0 || p[name_len] != ':') return 400;
         char *v;
         if ((v = header_value(p, "Content-Length"))) {
             if (*v == '\0') return 400;

@@ -58,14 +58,16 @@ int listen_on(const char *spec, const char *what)
 
 void set_listening(loop *l, int on)
 {
-    for (int i = 0; i < 2; i++) {
-        int fd = i == 0 ? g.http_fd : g.tcp_fd;
+    int fds[3] = {g.http_fd, g.tcp_fd, g.rtmp_fd};
+    evsrc *srcs[3] = {&l->src_http, &l->src_tcp, &l->src_rtmp};
+    for (int i = 0; i < 3; i++) {
+        int fd = fds[i];
         if (fd < 0) continue;
         if (on) {
             struct epoll_event ev;
             memset(&ev, 0, sizeof ev);
             ev.events = EPOLLIN;
-            ev.data.ptr = i == 0 ? &l->src_http : &l->src_tcp;
+            ev.data.ptr = srcs[i];
             epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev);
         } else {
             epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -73,7 +75,7 @@ void set_listening(loop *l, int on)
     }
 }
 
-void on_accept(loop *l, int lfd, int tcp_ingest)
+void on_accept(loop *l, int lfd, int listener)
 {
     for (int i = 0; i < ACCEPTS_PER_TURN; i++) {
         struct sockaddr_in sa;
@@ -97,13 +99,13 @@ void on_accept(loop *l, int lfd, int tcp_ingest)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         handoff h;
         h.fd = fd;
-        h.tcp_ingest = tcp_ingest;
+        h.listener = listener;
         char ip[INET_ADDRSTRLEN] = "?";
         inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
         snprintf(h.peer, sizeof h.peer, "%s:%u", ip, (unsigned)ntohs(sa.sin_port));
 
         loop *to = g.loops[g.rr++ % (unsigned)g.nloops];
-        if (to == l) { conn_new(l, fd, tcp_ingest, h.peer); continue; }
+        if (to == l) { conn_new(l, fd, listener, h.peer); continue; }
         /* Another loop's connection: hand the descriptor over; only that
          * loop will create and touch the connection. */
         int wake = 0;

@@ -98,15 +98,16 @@ void flush_push(conn *c)
     pthread_mutex_unlock(&l->mu);
 }
 
-/* The player's notify callback, registered with livehub_player_set_notify().
+/* The player's notify callback, registered with
+ * livehub_player_set_notify_with_release() (the registration holds a
+ * reference to c, given back by on_player_notify_release).
  * livehub calls it once per arming (after a read that reached the end of
  * what is there), on whatever thread changed the stream, after it released
  * its own locks. It must not touch the connection's state: it only queues
  * the connection for its owner loop — the ready list (and a wake-up) with
  * --merge-ms 0 or for a player still waiting for its first bytes, else the
  * flush list that the next timer firing writes out.
- * livehub_player_release() waits for a running invocation, so `c` is alive
- * for as long as this runs. */
+ * The registration's reference keeps `c` alive for as long as this runs. */
 void on_player_notify(void *userdata)
 {
     conn *c = userdata;
@@ -117,6 +118,15 @@ void on_player_notify(void *userdata)
     else flush_push_locked(c);
     pthread_mutex_unlock(&l->mu);
     if (wake) loop_wake(l);
+}
+
+/* The release function of the notify registration: livehub calls it once,
+ * when the registration ends (the player released, in conn_release_handles
+ * on the owner loop), after any running on_player_notify returned. It
+ * gives back the reference to c that the registration held. */
+void on_player_notify_release(void *userdata)
+{
+    conn_unref(userdata);
 }
 
 /* A player got its first bytes: from now on its notify waits for the
@@ -201,7 +211,7 @@ static void on_wake(loop *l)
     pthread_mutex_unlock(&l->mu);
     for (size_t i = 0; i < count; i++) {
         if (l->quit) close(items[i].fd);
-        else conn_new(l, items[i].fd, items[i].tcp_ingest, items[i].peer);
+        else conn_new(l, items[i].fd, items[i].listener, items[i].peer);
     }
     free(items);
 }
@@ -244,6 +254,13 @@ static void tick(loop *l)
         case ST_LINGER:
             if (idle > LINGER_MS) conn_close(c);
             break;
+        case ST_DELAY:
+            if (now >= c->accept_at_ms) request_delayed(c);
+            break;
+        case ST_RTMP:
+            if (rtmp_answer_due(c, now)) rtmp_service(c);
+            else if (c->npending == 0 && idle > INGEST_IDLE_MS) conn_close(c);
+            break;
         }
     }
 }
@@ -260,6 +277,7 @@ static void flush_players(loop *l)
         conn *c = flush_pop(l);
         if (!c) return;
         if (!c->dead && c->state == ST_PLAY && c->player) play_pump(c, 1);
+        else if (!c->dead && c->state == ST_RTMP) rtmp_service(c);
     }
 }
 
@@ -304,8 +322,9 @@ void *loop_main(void *arg)
             case SRC_CONN: conn_event((conn *)src, evs[i].events); break;
             case SRC_WAKE: on_wake(l); break;
             case SRC_TIMER: on_timer(l); break;
-            case SRC_LISTEN_HTTP: on_accept(l, g.http_fd, 0); break;
-            case SRC_LISTEN_TCP: on_accept(l, g.tcp_fd, 1); break;
+            case SRC_LISTEN_HTTP: on_accept(l, g.http_fd, LISTEN_HTTP); break;
+            case SRC_LISTEN_TCP: on_accept(l, g.tcp_fd, LISTEN_TCP); break;
+            case SRC_LISTEN_RTMP: on_accept(l, g.rtmp_fd, LISTEN_RTMP); break;
             }
         }
         if (!l->quit) drain_ready(l);
@@ -326,6 +345,7 @@ loop *loop_new(int id)
     l->src_timer.kind = SRC_TIMER;
     l->src_http.kind = SRC_LISTEN_HTTP;
     l->src_tcp.kind = SRC_LISTEN_TCP;
+    l->src_rtmp.kind = SRC_LISTEN_RTMP;
     pthread_mutex_init(&l->mu, NULL);
     l->rbuf = xcalloc(1, READ_CHUNK);
     l->iov = xcalloc(IOV_BATCH, sizeof *l->iov);

@@ -213,9 +213,17 @@ void start_play(conn *c, int head_only)
         return;
     }
     /* From here on livehub may call on_player_notify(c) on any thread;
-     * until its first bytes, a player is woken at once (prompt). */
+     * until its first bytes, a player is woken at once (prompt). The
+     * registration holds a reference to c until livehub calls
+     * on_player_notify_release(c): when we release the player. */
     c->prompt = 1;
-    livehub_player_set_notify(c->player, on_player_notify, c);
+    c->refs++;
+    r = livehub_player_set_notify_with_release(c->player, on_player_notify, c, on_player_notify_release);
+    if (r != LIVEHUB_OK) {
+        c->refs--;                   /* nothing registered, release not called */
+        respond_text(c, 500, "Internal Server Error", livehub_result_str(r), 0);
+        return;
+    }
     free(c->req);
     c->req = NULL;
     c->state = ST_PLAY;

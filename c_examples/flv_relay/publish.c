@@ -6,7 +6,8 @@
  * keeps an incomplete tag until the rest comes, and notifies the players
  * from inside the call, on this thread). The body framing is undone here:
  * Content-Length, chunked (http_chunked.c) or until the client closes, as
- * well as the raw TCP ingest with its optional "KEY app/stream" line.
+ * well as the raw TCP ingest with its optional "KEY app/stream" line
+ * (which carries "?secret=S" when the relay has a publish secret).
  * Releasing the publisher — at the end of the body, on a cut connection or
  * bad data — is the unpublish: the players wait republish_wait_ms for a new
  * one. An HTTP publisher gets its response when the body is over.
@@ -60,17 +61,10 @@ static void ingest_fail(conn *c, int status, const char *reason, const char *why
 }
 
 /* FLV bytes to livehub. Returns 1 to go on, 0 if the connection was
- * answered or closed. */
+ * answered or closed. The result code alone says what to do. */
 static int feed_flv(conn *c, const uint8_t *p, size_t n)
 {
     if (n == 0) return 1;
-    /* livehub rejects a bad FLV header too, but with the same code as a
-     * skipped tag; checking the signature here gives a clear 400. */
-    for (size_t i = 0; c->sig_have < 4 && i < n; i++) c->sig[c->sig_have++] = p[i];
-    if (memcmp(c->sig, "FLV\x01", c->sig_have) != 0) {
-        ingest_fail(c, 400, "Bad Request", "not an FLV stream\n");
-        return 0;
-    }
     /* Any chunking is fine: livehub keeps an incomplete tag until the rest
      * arrives. The bytes are copied (only the incomplete tail, and each tag
      * body once, shared by every player). Players are notified from inside
@@ -79,21 +73,22 @@ static int feed_flv(conn *c, const uint8_t *p, size_t n)
     c->bytes_in += n;
     switch (r) {
     case LIVEHUB_OK:
-        c->flv_errors_in_row = 0;
         return 1;
     case LIVEHUB_ERR_FLV:
-        /* A tag was skipped (reserved type, too short, PreviousTagSize
-         * mismatch): the others are stored and the stream goes on. A bad
-         * header fails every call the same way: give up after a while. */
-        if (c->flv_errors++ < 3)
+        /* One tag was dropped (reserved type, encrypted, too short, garbage
+         * between tags): the rest of the chunk is stored and the stream
+         * goes on. livehub counts them (tags_skipped, logged at the
+         * unpublish); say so once here. */
+        if (!c->skip_logged++)
             say("[loop %d] publisher %s of %s: a tag was skipped (%s)", c->loop->id, c->peer, c->key,
                 livehub_result_str(r));
-        if (++c->flv_errors_in_row >= MAX_CONSECUTIVE_FLV_ERRORS) {
-            ingest_fail(c, 400, "Bad Request", "invalid FLV data\n");
-            return 0;
-        }
         return 1;
-    case LIVEHUB_ERR_TOO_LARGE:
+    case LIVEHUB_ERR_FLV_REJECTED:
+        /* The byte stream is dead (not FLV, a bad header, a tag over
+         * max_tag_size): every later push would say the same. */
+        ingest_fail(c, 400, "Bad Request", "not a valid FLV stream\n");
+        return 0;
+    case LIVEHUB_ERR_TOO_LARGE:                      /* from older libraries: the same */
         ingest_fail(c, 413, "Payload Too Large", "FLV tag too large\n");
         return 0;
     case LIVEHUB_ERR_CLOSED:
@@ -137,6 +132,11 @@ static int tcp_bytes(conn *c, const uint8_t *p, size_t n)
     if (c->state == ST_TCP_KEY) {
         if (c->keyline_len == 0 && n > 0 && p[0] != 'K') {
             snprintf(c->key, sizeof c->key, "%s", TCP_DEFAULT_KEY);
+            if (g.publish_secret) {      /* no KEY line: no secret either */
+                say("[loop %d] tcp ingest %s refused: wrong or missing secret", c->loop->id, c->peer);
+                conn_close(c);
+                return 0;
+            }
         } else {
             while (i < n && p[i] != '\n') {
                 if (c->keyline_len >= sizeof c->keyline - 1) {
@@ -151,12 +151,25 @@ static int tcp_bytes(conn *c, const uint8_t *p, size_t n)
             size_t len = c->keyline_len;
             if (len && c->keyline[len - 1] == '\r') len--;
             c->keyline[len] = '\0';
+            /* "KEY app/stream?secret=S": the query is for auth.c. */
+            char *q = memchr(c->keyline, '?', len);
+            const char *query = "";
+            if (q) {
+                *q = '\0';
+                query = q + 1;
+                len = (size_t)(q - c->keyline);
+            }
             if (len < 5 || memcmp(c->keyline, "KEY ", 4) != 0 || !http_key_ok(c->keyline + 4, len - 4)) {
                 say("[loop %d] tcp ingest %s: bad first line (want \"KEY app/stream\")", c->loop->id, c->peer);
                 conn_close(c);
                 return 0;
             }
             snprintf(c->key, sizeof c->key, "%s", c->keyline + 4);
+            if (!auth_query_ok(g.publish_secret, query)) {
+                say("[loop %d] tcp ingest %s of %s refused: wrong or missing secret", c->loop->id, c->peer, c->key);
+                conn_close(c);
+                return 0;
+            }
         }
         livehub_result r = start_publish(c);
         if (r != LIVEHUB_OK) {

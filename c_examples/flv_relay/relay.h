@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "auth.h"
 #include "http.h"
 #include "livehub.h"
 
@@ -45,14 +46,18 @@
 #define LINGER_MS          2000        /* after a response, for the client's EOF */
 #define MAX_STATIC_BYTES   (16u << 20)
 #define MAX_KEY            HTTP_KEY_MAX
-#define MAX_CONSECUTIVE_FLV_ERRORS 64
 #define DEMO_KEY           "live/demo"
 #define TCP_DEFAULT_KEY    "live/tcp"
+#define RTMP_MAX_PENDING   4           /* requests awaiting an answer, per connection */
+#define ACCEPT_DELAY_MAX   60000       /* --accept-delay-ms */
 
 /* ---- types ---- */
 
 /* What an epoll event's data.ptr points at: the first member of each. */
-enum src_kind { SRC_CONN, SRC_WAKE, SRC_TIMER, SRC_LISTEN_HTTP, SRC_LISTEN_TCP };
+enum src_kind { SRC_CONN, SRC_WAKE, SRC_TIMER, SRC_LISTEN_HTTP, SRC_LISTEN_TCP, SRC_LISTEN_RTMP };
+
+/* What a listener hands over: its protocol. */
+enum listener { LISTEN_HTTP, LISTEN_TCP, LISTEN_RTMP };
 typedef struct { int kind; } evsrc;
 
 enum conn_state {
@@ -61,8 +66,18 @@ enum conn_state {
     ST_INGEST,    /* a publisher: body bytes go to livehub_publisher_push_flv */
     ST_PLAY,      /* a player: response head with the first data, then FLV */
     ST_RESPOND,   /* sending a complete response from `out` */
-    ST_LINGER     /* response sent and write side shut: await the client's EOF */
+    ST_LINGER,    /* response sent and write side shut: await the client's EOF */
+    ST_DELAY,     /* --accept-delay-ms: a play or publish request waiting for its answer */
+    ST_RTMP       /* an RTMP connection (rtmp.c): publisher, player or both */
 };
+
+/* An RTMP publish or play request waiting for its answer (rtmp.c). */
+typedef struct {
+    uint64_t id;
+    uint32_t kind;               /* LIVEHUB_RTMP_EVENT_PUBLISH or _PLAY */
+    uint64_t due_ms;             /* answered at this time (--accept-delay-ms) */
+    char key[HTTP_KEY_MAX + 1];
+} rtmp_pending;
 
 enum body_mode { BODY_UNTIL_CLOSE, BODY_LENGTH, BODY_CHUNKED };
 
@@ -83,6 +98,9 @@ struct conn {
                                     notify wakes the loop at once */
 
     /* Everything below belongs to the owner loop's thread. */
+    int refs;                    /* the loop's (until free_dead) + livehub's
+                                    (a notify registration, until its
+                                    release); freed at 0 (conn_unref) */
     conn *next, *prev;           /* the loop's list of connections */
     int dead;                    /* closed; freed at the end of the loop turn */
     int fd;
@@ -118,17 +136,26 @@ struct conn {
     int body_mode;
     uint64_t body_left;          /* BODY_LENGTH */
     http_chunked chunked;        /* BODY_CHUNKED */
-    uint8_t sig[4];              /* the first bytes, checked for "FLV\x01" */
-    size_t sig_have;
     uint64_t bytes_in;
-    uint32_t flv_errors, flv_errors_in_row;
+    uint32_t skip_logged;        /* a skipped tag was logged */
     char keyline[MAX_KEY + 8];   /* ST_TCP_KEY */
     size_t keyline_len;
+
+    /* ST_DELAY: the request head waits in `req` until accept_at_ms. */
+    uint64_t accept_at_ms;
+    size_t delay_head_len;
+    http_request delay_rq;       /* its strings point into `req` */
+
+    /* RTMP (rtmp.c). The session is ours until
+     * livehub_rtmp_session_release(); it owns its publisher and player. */
+    livehub_rtmp_session *rtmp;
+    rtmp_pending pending[RTMP_MAX_PENDING];
+    int npending;
 };
 
 typedef struct {
     int fd;
-    int tcp_ingest;
+    int listener;                /* enum listener */
     char peer[64];
 } handoff;
 
@@ -136,7 +163,7 @@ struct loop {
     int id;
     pthread_t thread;
     int epfd, wakefd, timerfd;
-    evsrc src_wake, src_timer, src_http, src_tcp;
+    evsrc src_wake, src_timer, src_http, src_tcp, src_rtmp;
 
     /* Shared with other threads, guarded by mu. */
     pthread_mutex_t mu;
@@ -166,10 +193,13 @@ struct relay_globals {
     livehub_hub *hub;            /* main's reference: released last */
     int nloops;
     loop *loops[MAX_LOOPS];
-    int http_fd, tcp_fd;         /* listeners, polled by loop 0 */
+    int http_fd, tcp_fd, rtmp_fd; /* listeners (-1: none), polled by loop 0 */
     unsigned rr;                 /* round-robin cursor (loop 0 only) */
     uint32_t wait_ms;
     uint32_t merge_ms;           /* --merge-ms; 0: write as soon as data is there */
+    uint32_t accept_delay_ms;    /* --accept-delay-ms: every play/publish answered this late */
+    const char *publish_secret;  /* --publish-secret; NULL: anyone may publish */
+    const char *play_secret;     /* --play-secret; NULL: anyone may play */
     char web_dir[PATH_MAX];
 };
 extern struct relay_globals g;
@@ -192,18 +222,20 @@ void ready_push(conn *c);
 void flush_push(conn *c);
 void ready_remove(conn *c);
 void on_player_notify(void *userdata);
+void on_player_notify_release(void *userdata);
 void player_joined(conn *c);
 
 /* ---- listen.c: listeners, accept, hand-off to loops ---- */
 int listen_on(const char *spec, const char *what);
 void set_listening(loop *l, int on);
-void on_accept(loop *l, int lfd, int tcp_ingest);
+void on_accept(loop *l, int lfd, int listener);
 
 /* ---- conn.c: connection life, responses ---- */
-conn *conn_new(loop *l, int fd, int tcp_ingest, const char *peer);
+conn *conn_new(loop *l, int fd, int listener, const char *peer);
 void conn_release_handles(conn *c);
 void conn_close(conn *c);
 void free_dead(loop *l);
+void conn_unref(conn *c);
 int drain_input(conn *c);
 void linger_start(conn *c);
 void respond_flush(conn *c);
@@ -216,6 +248,7 @@ void conn_service(conn *c);
 
 /* ---- request.c: reading and routing HTTP requests ---- */
 void request_read(conn *c);
+void request_delayed(conn *c);
 
 /* ---- play.c: players ---- */
 void start_play(conn *c, int head_only);
@@ -224,6 +257,12 @@ void play_pump(conn *c, int may_read);
 /* ---- publish.c: publishers (HTTP body, raw TCP) ---- */
 void start_http_publish(conn *c, const http_request *rq, size_t head_len);
 void ingest_read(conn *c);
+
+/* ---- rtmp.c: RTMP publishers and players ---- */
+void rtmp_start(conn *c);
+void rtmp_read(conn *c);
+void rtmp_service(conn *c);
+int rtmp_answer_due(conn *c, uint64_t now);
 
 /* ---- static.c: the demo page and its script, stats JSON ---- */
 void find_web_dir(void);

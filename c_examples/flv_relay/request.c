@@ -5,7 +5,9 @@
  * http_parse.c, and sent on: GET/HEAD of /KEY.flv to play.c, POST/PUT of
  * /KEY.flv to publish.c (with the body bytes that came with the head), the
  * page, its script and /api/streams to static.c, OPTIONS answered here.
- * One request per connection: every response closes it.
+ * Publishers and players of a stream first pass auth_query_ok() (auth.c)
+ * with the relay's secret for their role: 403 if it does not match. One
+ * request per connection: every response closes it.
  */
 #include "relay.h"
 
@@ -14,13 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-static void handle_request(conn *c, size_t head_len)
+/* Routes a parsed request (its strings point into c->req). */
+static void route(conn *c, const http_request *req, size_t head_len)
 {
-    http_request rq;
-    int status = http_parse_request(c->req, head_len, &rq);
-    if (status == 431) { respond_text(c, 431, "Request Header Fields Too Large", "too many header lines\n", 0); return; }
-    if (status == 501) { respond_text(c, 501, "Not Implemented", "unsupported transfer encoding\n", 0); return; }
-    if (status != 0) { respond_text(c, 400, "Bad Request", "bad request\n", 0); return; }
+    http_request rq = *req;
 
     int get = !strcmp(rq.method, "GET"), head = !strcmp(rq.method, "HEAD");
     int post = !strcmp(rq.method, "POST") || !strcmp(rq.method, "PUT");
@@ -35,8 +34,24 @@ static void handle_request(conn *c, size_t head_len)
     }
     if (is_flv) {
         if (!http_flv_key(rq.target, c->key)) { respond_text(c, 400, "Bad Request", "bad stream key\n", head); return; }
+        if (!post && !get && !head) { respond(c, 405, "Method Not Allowed", "text/plain", "", 0, 0, "Allow: GET, HEAD, POST, PUT\r\n"); return; }
+        /* The secret of the role, if the relay has one (auth.c). */
+        if (!auth_query_ok(post ? g.publish_secret : g.play_secret, rq.query)) {
+            say("[loop %d] %s %s of %s refused: wrong or missing secret", c->loop->id,
+                post ? "publisher" : "player", c->peer, c->key);
+            respond_text(c, 403, "Forbidden", "wrong or missing secret\n", head);
+            return;
+        }
+        if (g.accept_delay_ms && !c->accept_at_ms) {
+            /* --accept-delay-ms: answered by the tick, as a slow auth hook
+             * would; the client may leave meanwhile (request_delayed). */
+            c->state = ST_DELAY;
+            c->delay_head_len = head_len;
+            c->delay_rq = rq;
+            c->accept_at_ms = now_ms() + g.accept_delay_ms;
+            return;
+        }
         if (get || head) { start_play(c, head); return; }
-        if (!post) { respond(c, 405, "Method Not Allowed", "text/plain", "", 0, 0, "Allow: GET, HEAD, POST, PUT\r\n"); return; }
         start_http_publish(c, &rq, head_len);
         return;
     }
@@ -52,6 +67,26 @@ static void handle_request(conn *c, size_t head_len)
         serve_stats(c, head);
     else
         respond_text(c, 404, "Not Found", "not found\n", head);
+}
+
+static void handle_request(conn *c, size_t head_len)
+{
+    http_request rq;
+    int status = http_parse_request(c->req, head_len, &rq);
+    if (status == 431) { respond_text(c, 431, "Request Header Fields Too Large", "too many header lines\n", 0); return; }
+    if (status == 501) { respond_text(c, 501, "Not Implemented", "unsupported transfer encoding\n", 0); return; }
+    if (status != 0) { respond_text(c, 400, "Bad Request", "bad request\n", 0); return; }
+    route(c, &rq, head_len);
+}
+
+/* ST_DELAY: the delayed answer is due: route the kept request now (the
+ * head is still in c->req, which its strings point into). */
+void request_delayed(conn *c)
+{
+    c->state = ST_REQUEST;           /* routed as if it had just come */
+    c->since_ms = now_ms();
+    http_request rq = c->delay_rq;
+    route(c, &rq, c->delay_head_len);
 }
 
 /* ST_REQUEST: reads until the head is complete, the buffer is full (431),

@@ -333,7 +333,9 @@ ngx_http_livehub_wait_write(ngx_http_livehub_ctx_t *ctx)
 
 
 /* One batch, iov[0..n), as a chain of bufs pointing into livehub's views,
- * flushed (no postponing: the next read must wait for it all). */
+ * flushed (no postponing: the next read must wait for it all). Pieces that
+ * follow each other in memory (a tag's PreviousTagSize and the next tag's
+ * header, say) share one buf. */
 static ngx_int_t
 ngx_http_livehub_send_batch(ngx_http_livehub_ctx_t *ctx, livehub_iovec *iov,
     size_t n)
@@ -343,8 +345,17 @@ ngx_http_livehub_send_batch(ngx_http_livehub_ctx_t *ctx, livehub_iovec *iov,
     ngx_chain_t  *cl, **ll;
 
     ll = &ctx->out;
+    b = NULL;
 
     for (i = 0; i < n; i++) {
+        ctx->bytes_out += iov[i].iov_len;
+
+        if (b && b->last == (u_char *) iov[i].iov_base) {
+            b->last += iov[i].iov_len;
+            b->end = b->last;
+            continue;
+        }
+
         cl = ngx_http_livehub_get_link();
         if (cl == NULL) {
             return NGX_ERROR;
@@ -361,12 +372,13 @@ ngx_http_livehub_send_batch(ngx_http_livehub_ctx_t *ctx, livehub_iovec *iov,
         *ll = cl;
         ll = &cl->next;
         ctx->nout++;
-        ctx->bytes_out += iov[i].iov_len;
-
-        if (i + 1 == n) {
-            b->flush = 1;
-        }
     }
+
+    if (b == NULL) {
+        return NGX_OK;
+    }
+
+    b->flush = 1;
 
     return ngx_http_output_filter(ctx->request, ctx->out);
 }

@@ -12,7 +12,8 @@
  * push, on this thread: they are only queued.
  *
  * 409 if the stream already has a publisher; 400 for a body that is not an
- * FLV stream, 413 for a tag over livehub_max_tag_size, 410 once the stream
+ * FLV stream or that livehub rejects (LIVEHUB_ERR_FLV_REJECTED: a bad
+ * header, a tag over livehub_max_tag_size), 410 once the stream
  * was removed or the publisher cut for silence; 200 "published N bytes"
  * once the body ended. The end of the body, the client's close, a timeout
  * (client_body_timeout) or any error is the unpublish.
@@ -96,10 +97,9 @@ ngx_http_livehub_publish(ngx_http_request_t *r, ngx_http_livehub_ctx_t *ctx)
 static ngx_int_t
 ngx_http_livehub_push(ngx_http_livehub_ctx_t *ctx, u_char *p, size_t n)
 {
-    ngx_uint_t               i;
-    livehub_result           lr;
-    ngx_connection_t        *c;
-    livehub_publisher_stats  st;
+    ngx_uint_t         i;
+    livehub_result     lr;
+    ngx_connection_t  *c;
 
     c = ctx->request->connection;
 
@@ -125,27 +125,22 @@ ngx_http_livehub_push(ngx_http_livehub_ctx_t *ctx, u_char *p, size_t n)
         return NGX_OK;
 
     case LIVEHUB_ERR_FLV:
-        /* Either one tag was skipped (the others are stored, the stream
-         * goes on) or the byte stream is rejected for good: the
-         * publisher's stats say which. */
-        ngx_memzero(&st, sizeof(livehub_publisher_stats));
-        st.struct_size = sizeof(livehub_publisher_stats);
-
-        if (livehub_publisher_get_stats(ctx->pub, &st) == LIVEHUB_OK
-            && st.rejected == LIVEHUB_OK)
-        {
-            if (ctx->skipped++ < 3) {
-                ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                              "livehub publisher of \"%s\": a tag was "
-                              "skipped", ctx->key);
-            }
-
-            return NGX_OK;
+        /* One tag was dropped (reserved type, encrypted, too short,
+         * garbage): the others are stored, the stream goes on. */
+        if (ctx->skipped++ < 3) {
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "livehub publisher of \"%s\": a tag was skipped",
+                          ctx->key);
         }
 
+        return NGX_OK;
+
+    case LIVEHUB_ERR_FLV_REJECTED:
+        /* The byte stream is dead for good (a bad header, or a tag over
+         * livehub_max_tag_size); the stream and its players carry on. */
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                      "livehub publisher of \"%s\": invalid FLV data",
-                      ctx->key);
+                      "livehub publisher of \"%s\": FLV byte stream "
+                      "rejected", ctx->key);
         return NGX_HTTP_BAD_REQUEST;
 
     case LIVEHUB_ERR_TOO_LARGE:

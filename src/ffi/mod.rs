@@ -13,7 +13,8 @@
 //! - [`result`]: `livehub_result`, its codes, `livehub_result_str`,
 //!   `livehub_version`.
 //! - [`config`], [`tag`]: the plain `#[repr(C)]` structs and constants.
-//! - [`hub`], [`stream`], [`publisher`], [`player`]: one module per C type.
+//! - [`hub`], [`stream`], [`publisher`], [`player`], [`rtmp`]: one module
+//!   per C type.
 //!
 //! # Rules every function here follows
 //!
@@ -63,6 +64,8 @@ pub(crate) mod publisher;
 pub(crate) mod player;
 
 pub(crate) mod stats;
+
+pub(crate) mod rtmp;
 
 pub(crate) mod logging;
 

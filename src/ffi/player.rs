@@ -78,6 +78,12 @@ impl PlayerHandle {
     }
 }
 
+/// The core player of a handle given up by its owner (its notify
+/// registration lives in the notifier and moves with it).
+pub(crate) fn into_player(handle: PlayerHandle) -> Player {
+    handle.player
+}
+
 /// The notifier of a player handle, without touching its `player` field.
 ///
 /// # Safety
@@ -405,21 +411,21 @@ impl Drop for CNotify {
     }
 }
 
-/// Installs a registration on the player behind `pl` (NULL: `LIVEHUB_ERR_NULL`).
-fn set_registration(pl: *mut livehub_player, registration: Option<CNotify>) -> livehub_result {
+/// Installs `registration` (`None`: clears) on the player behind `pl`;
+/// `LIVEHUB_ERR_NULL` for NULL, before any registration is made (so a
+/// failed call never releases the caller's userdata).
+fn set_registration(
+    pl: *mut livehub_player,
+    registration: impl FnOnce() -> Option<CNotify>,
+) -> livehub_result {
     let Some(handle) = try_raw(pl) else {
-        // Not installed: the registration goes without releasing the
-        // caller's userdata (nothing was taken over).
-        if let Some(mut r) = registration {
-            r.release = None;
-        }
         return LIVEHUB_ERR_NULL;
     };
     // SAFETY: non-NULL; the caller passes a live player that no
     // `livehub_player_release()` frees during this call. Only the
     // `notifier` field is touched (see the module docs).
     let notifier = unsafe { notifier_of(handle) };
-    notifier.set_callback(registration.map(CNotify::into_callback));
+    notifier.set_callback(registration().map(CNotify::into_callback));
     LIVEHUB_OK
 }
 
@@ -457,12 +463,13 @@ pub extern "C" fn livehub_player_set_notify(
     userdata: *mut c_void,
 ) -> livehub_result {
     ffi_panic_boundary! {
-        let registration = notify.map(|notify| CNotify {
-            notify,
-            userdata,
-            release: None,
-        });
-        set_registration(pl, registration)
+        set_registration(pl, || {
+            notify.map(|notify| CNotify {
+                notify,
+                userdata,
+                release: None,
+            })
+        })
     }
 }
 
@@ -485,7 +492,9 @@ pub extern "C" fn livehub_player_set_notify(
 ///
 /// Ownership: `pl` is borrowed; on LIVEHUB_OK with `notify` non-NULL,
 /// livehub holds `userdata` until it calls `release(userdata)`. On
-/// failure nothing is registered and `release` is not called.
+/// LIVEHUB_ERR_NULL nothing is registered and `release` is not called; on
+/// LIVEHUB_ERR_PANIC (a bug in livehub) `userdata` was handed over all
+/// the same: `release` runs exactly once, inside this call or later.
 ///
 /// Threads: as `livehub_player_set_notify()`; `release` may be called on
 /// any thread that calls into livehub (see above), never concurrently
@@ -500,12 +509,13 @@ pub extern "C" fn livehub_player_set_notify_with_release(
     release: livehub_release_fn,
 ) -> livehub_result {
     ffi_panic_boundary! {
-        let registration = notify.map(|notify| CNotify {
-            notify,
-            userdata,
-            release,
-        });
-        set_registration(pl, registration)
+        set_registration(pl, || {
+            notify.map(|notify| CNotify {
+                notify,
+                userdata,
+                release,
+            })
+        })
     }
 }
 

@@ -53,10 +53,14 @@ pub const LIVEHUB_ERR_PANIC: u32 = 13;
 /// every later `push_flv` on this publisher returns it: close the
 /// connection. The stream and its players carry on.
 pub const LIVEHUB_ERR_FLV_REJECTED: u32 = 14;
+/// `livehub_rtmp_session_feed()`: bad RTMP input (the reason:
+/// `livehub_rtmp_session_error()`); the session is closed, close the
+/// connection. The stream and its other players carry on.
+pub const LIVEHUB_ERR_RTMP: u32 = 15;
 
 /// NUL-terminated descriptions, indexed by code. The core's wording for the
 /// codes it produces (checked by the tests).
-const DESCRIPTIONS: [&[u8]; 15] = [
+const DESCRIPTIONS: [&[u8]; 16] = [
     b"ok\0",
     b"no data yet, try again\0",
     b"end of stream\0",
@@ -72,6 +76,7 @@ const DESCRIPTIONS: [&[u8]; 15] = [
     b"player expired after not reading\0",
     b"internal panic caught by livehub\0",
     b"FLV byte stream rejected\0",
+    b"bad RTMP input, session closed\0",
 ];
 
 const UNKNOWN: &[u8] = b"unknown result\0";

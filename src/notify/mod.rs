@@ -1,9 +1,9 @@
 //! One-shot wake-ups: arming, and firing once the locks are released.
 //!
 //! A player *arms* when a read finds nothing: the stream puts the player's
-//! [`Waiter`] on its [`WaitList`], at most once. Whoever next gives the
+//! `Waiter` on its `WaitList`, at most once. Whoever next gives the
 //! players news — a push, an unpublish, a removal, a tick — takes the whole
-//! list under the stream lock into a [`Wakeups`], lets the lock go, and only
+//! list under the stream lock into a `Wakeups`, lets the lock go, and only
 //! then *fires* it: a callback runs with no livehub lock held, so it may
 //! call back into livehub, even read its own player. Taking the list
 //! dequeues, so a waiter fires at most once per arming however many tags

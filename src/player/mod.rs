@@ -31,6 +31,23 @@ mod output;
 
 pub use crate::ring::TagView;
 
+/// One tag handed out by [`Player::read_shared`]: the same tag as a
+/// [`TagView`], but its body is a reference-counted handle on the stream's
+/// own storage (no copy), which the caller may keep for as long as it
+/// likes. For protocol engines that queue output across calls (the RTMP
+/// session chunks queued tags while the socket drains).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedTag {
+    /// 8 audio, 9 video, 18 script.
+    pub tag_type: u8,
+    /// Milliseconds, after the player's timestamp policy.
+    pub timestamp: u32,
+    /// `flv::FLAG_*` bits.
+    pub flags: u32,
+    /// The tag body (FLV tag header excluded), shared with every player.
+    pub data: bytes::Bytes,
+}
+
 use crate::config::{PlayOptions, TimestampMode};
 use crate::error::Error;
 use crate::notify::{Notifier, Waiter};
@@ -188,6 +205,22 @@ impl Player {
         let src = self.advance()?;
         let (e, timestamp) = self.entry(src)?;
         Ok(e.view(timestamp))
+    }
+
+    /// The next tag, as [`read`](Self::read) returns it, with an owning
+    /// handle on its body instead of a borrow (one reference count, no
+    /// copy). Errors: those of [`read`](Self::read).
+    pub fn read_shared(&mut self) -> Result<SharedTag, Error> {
+        self.begin_call();
+        let src = self.advance()?;
+        let (e, timestamp) = self.entry(src)?;
+        let view = e.view(timestamp);
+        Ok(SharedTag {
+            tag_type: view.tag_type,
+            timestamp,
+            flags: view.flags,
+            data: e.data.clone(),
+        })
     }
 
     /// Blocks until a read would not return [`Error::Again`], or `timeout`

@@ -18,9 +18,9 @@
 //!
 //! The stream owns every rule about itself. Publishers and players never
 //! touch its state: they ask it to do things (begin publishing, store
-//! tags, attach a player) and ask it for decisions ([`step`]: what a reader
+//! tags, attach a player) and ask it for decisions (`step`: what a reader
 //! at some position does next). Every change goes through one path,
-//! [`Stream::update`]: lock, change, take the waiters if the change is
+//! `Stream::update`: lock, change, take the waiters if the change is
 //! news, unlock, fire.
 //!
 //! Files: `state` (what changes, under the lock), `step` (the reader's

@@ -5,7 +5,8 @@
 # ffmpeg publishes a live H.264/AAC test stream with a chunked HTTP POST;
 # two ffmpeg players decode 5 s of it each at once, with nothing on stderr
 # at -v error; ffprobe sees h264 and aac. A second publisher gets 409, an
-# unknown stream 404, a Content-Length POST of a file 200. SIGTERM with the
+# unknown stream 404, a Content-Length POST of a file 200, a body that is
+# not FLV 400 (LIVEHUB_ERR_FLV_REJECTED). SIGTERM with the
 # publisher and a player attached: exit 0, no sanitizer report.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -52,11 +53,14 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$BASE/live/nobody.f
 [ "$code" = 404 ] || e2e_fail "an unknown stream got $code, want 404"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST --data-binary @"$SAMPLE" "$BASE/live/file.flv")
 [ "$code" = 200 ] || e2e_fail "a Content-Length publish got $code, want 200"
-e2e_log "ffprobe: $codecs; 409 busy, 404 unknown, 200 for a Content-Length body"
+code=$(printf 'not an flv stream at all' | curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST \
+  -H 'Transfer-Encoding: chunked' --data-binary @- "$BASE/live/junk.flv")
+[ "$code" = 400 ] || e2e_fail "a body that is not FLV got $code, want 400 (LIVEHUB_ERR_FLV_REJECTED)"
+e2e_log "ffprobe: $codecs; 409 busy, 404 unknown, 200 for a Content-Length body, 400 for one that is not FLV"
 
 # A player still attached when the server stops.
 spawn timeout 30 curl -s -o /dev/null "$URL"
 sleep 1
 stop_relay
 [ ! -s "$E2E_OUT/relay.err" ] || e2e_fail "the server wrote to stderr: $(head -c 2000 "$E2E_OUT/relay.err")"
-e2e_pass "flv_server_min (ASan): ffmpeg chunked publish, 2 ffmpeg players with clean decodes, ffprobe h264+aac, 409/404/200"
+e2e_pass "flv_server_min (ASan): ffmpeg chunked publish, 2 ffmpeg players with clean decodes, ffprobe h264+aac, 409/404/200/400"

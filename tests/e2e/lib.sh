@@ -101,8 +101,9 @@ wait_until() {
 }
 
 # start_relay BINARY ARGS...: starts the relay on 127.0.0.1 port 0 and sets
-# RELAY_PID, HTTP_PORT, TCP_PORT (when --tcp-ingest 127.0.0.1:0 was given)
-# and BASE (http://127.0.0.1:PORT). The server's lines start with its
+# RELAY_PID, HTTP_PORT, TCP_PORT (when --tcp-ingest 127.0.0.1:0 was given),
+# RTMP_PORT and RTMP_BASE (rtmp://127.0.0.1:PORT, when --rtmp 127.0.0.1:0 was
+# given) and BASE (http://127.0.0.1:PORT). The server's lines start with its
 # program name (flv_relay, flv_server_min), taken from BINARY.
 start_relay() {
   local bin=$1
@@ -113,9 +114,11 @@ start_relay() {
   wait_until 60 grep -q "^$SERVER_NAME: ready" "$E2E_OUT/relay.out" || e2e_fail "the relay did not start"
   HTTP_PORT=$(sed -n "s/^$SERVER_NAME: listening http 127\.0\.0\.1:\([0-9]*\)\$/\1/p" "$E2E_OUT/relay.out")
   TCP_PORT=$(sed -n "s/^$SERVER_NAME: listening tcp-ingest 127\.0\.0\.1:\([0-9]*\)\$/\1/p" "$E2E_OUT/relay.out")
+  RTMP_PORT=$(sed -n "s/^$SERVER_NAME: listening rtmp 127\.0\.0\.1:\([0-9]*\)\$/\1/p" "$E2E_OUT/relay.out")
+  RTMP_BASE=rtmp://127.0.0.1:$RTMP_PORT
   BASE=http://127.0.0.1:$HTTP_PORT
   [ -n "$HTTP_PORT" ] || e2e_fail "no http port in the relay's output"
-  e2e_log "relay pid $RELAY_PID on $BASE${TCP_PORT:+, tcp ingest on 127.0.0.1:$TCP_PORT}"
+  e2e_log "relay pid $RELAY_PID on $BASE${TCP_PORT:+, tcp ingest on 127.0.0.1:$TCP_PORT}${RTMP_PORT:+, rtmp on 127.0.0.1:$RTMP_PORT}"
 }
 
 # stop_relay: SIGTERM, then the exit status must be 0 within 30 s.

@@ -13,6 +13,8 @@
 #     dependency on it and runs; both check LIVEHUB_VERSION_* and
 #     livehub_version() against Cargo.toml
 #   - c_examples/basic.c against the installed static library
+#   - C++: the two-translation-unit program (tests/cpp/) against the
+#     installed .so, the -fno-exceptions example against the installed .a
 #   - livehub and a second Rust static library with its own allocator in
 #     one C program, in both link orders, and with the shared library; the
 #     unlocalised target/release/liblivehub.a is the control: with it the
@@ -103,6 +105,20 @@ sed 's/^/    /' "$work/last.log"
 
 check "c_examples/basic.c against the installed static library runs" \
   bash -c "$CC ${STRICT[*]} c_examples/basic.c -o '$work/basic' \$(pkg-config --static --cflags --libs livehub | sed 's/-llivehub\b/-l:liblivehub.a/') && '$work/basic'"
+
+# ---- C++: livehub.hpp from the installed include/ --------------------------------
+CXX=${CXX:-c++}
+CXX_STRICT=(-std=c++17 -Wall -Wextra -Werror -pedantic)
+check "C++: two translation units against the installed liblivehub.so build" \
+  $CXX "${CXX_STRICT[@]}" tests/cpp/two_tu_main.cpp tests/cpp/two_tu_lib.cpp -o "$work/two_tu" \
+  $(pkg-config --cflags --libs livehub)
+check "C++: the two-translation-unit program runs" env LD_LIBRARY_PATH="$PREFIX/lib" "$work/two_tu"
+sed 's/^/    /' "$work/last.log"
+check "C++: the -fno-exceptions example against the installed liblivehub.a builds" \
+  $CXX "${CXX_STRICT[@]}" -fno-exceptions c_examples/cpp_noexcept.cpp -o "$work/cpp_noexcept" \
+  $(pkg-config --static --cflags --libs livehub | sed 's/-llivehub\b/-l:liblivehub.a/')
+check "C++: the -fno-exceptions example runs" "$work/cpp_noexcept"
+sed 's/^/    /' "$work/last.log"
 
 # ---- two Rust static libraries in one program ---------------------------------
 check "a second Rust static library builds (rustc --crate-type staticlib)" \

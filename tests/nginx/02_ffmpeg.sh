@@ -6,7 +6,8 @@
 # sees h264 and aac. The HTTP surface as flv_relay answers it: 409 for a
 # second publisher, 404 for an unknown stream (GET and HEAD), HEAD of a live
 # stream (200, video/x-flv, CORS, Connection: close, no body), a
-# Content-Length PUT publish (200 "published N bytes" at its end), and
+# Content-Length PUT publish (200 "published N bytes" at its end), 400 for
+# a body that is not FLV or whose tag exceeds livehub_max_tag_size, and
 # /api/streams as valid JSON. All this with livehub_write_merge 0 (a write
 # as soon as a tag is there). Then `nginx -s reload` while players play,
 # into a configuration with merged writes (350ms): the old worker closes
@@ -15,7 +16,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 nginx_init ffmpeg
-start_nginx "$NGINX_SO" "livehub_write_merge 0;"
+start_nginx "$NGINX_SO" "livehub_write_merge 0; livehub_max_tag_size 1m;"
 URL=$BASE/live/e2e.flv
 
 spawn ffmpeg -nostdin -v error -re \
@@ -71,13 +72,20 @@ grep -qi '^transfer-encoding' <<<"$get" && nginx_fail "GET $URL is chunked"
 # A body that is not FLV: 400, and no publisher is left behind.
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST --data-binary 'hello, not an FLV stream' "$BASE/live/bad.flv")
 [ "$code" = 400 ] || nginx_fail "a non-FLV body got $code, want 400"
+# A tag header announcing 2 MiB (livehub_max_tag_size is 1m): livehub
+# rejects the byte stream at once, 400.
+printf 'FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00\x09\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x17\x00' >"$E2E_OUT/big_tag.flv"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST --data-binary @"$E2E_OUT/big_tag.flv" "$BASE/live/big.flv")
+[ "$code" = 400 ] || nginx_fail "a tag over livehub_max_tag_size got $code, want 400"
+grep -q 'livehub publisher of "live/big": FLV byte stream rejected' "$NGINX_PREFIX/error.log" ||
+  nginx_fail "the oversized tag was not rejected by livehub"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST -H 'Transfer-Encoding: chunked' --data-binary @/dev/null "$BASE/live/e2e")
 [ "$code" = 404 ] || nginx_fail "a path without .flv got $code, want 404"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE "$URL")
 [ "$code" = 405 ] || nginx_fail "DELETE got $code, want 405"
 wait_until 10 bash -c '! curl -s --max-time 5 "$1/api/streams" | grep -q "\"key\":\"live/bad\",\"publisher\":\"publishing\""' _ "$BASE" ||
   nginx_fail "the refused non-FLV publisher is still publishing"
-e2e_log "409 busy, 404 unknown (GET, HEAD), HEAD and GET heads, 400 non-FLV body, 405 DELETE: ok"
+e2e_log "409 busy, 404 unknown (GET, HEAD), HEAD and GET heads, 400 non-FLV body, 400 oversized tag, 405 DELETE: ok"
 
 # A Content-Length body (PUT): published, then 200 at its end.
 body=$(curl -s --max-time 30 -T "$SAMPLE" "$BASE/live/put.flv")

@@ -17,7 +17,9 @@
 # After each repetition: the worker is the same process (no crash, no
 # restart), no sanitizer report, nothing at [alert]/[emerg]/[crit] and no
 # "exited on signal" in the error log. At the end, with a publisher and
-# players attached, a graceful stop must close them and exit cleanly.
+# players attached, a fast stop (SIGTERM: the worker exits without freeing
+# its requests, the module's exit_process releases their handles, then the
+# hub) must exit cleanly.
 set -u
 . "$(dirname "$0")/lib.sh"
 nginx_init srs4143_asan
@@ -106,8 +108,8 @@ publish
 wait_until 30 stream_is "$KEY" publishing || nginx_fail "the last publisher did not get on the air"
 for i in $(seq 1 5); do spawn curl -s -o /dev/null --max-time 60 "$URL"; done
 wait_until 20 players_are "$KEY" 5 || nginx_fail "the last 5 players did not attach"
-stop_nginx
+stop_nginx TERM
 ls "$ASAN_LOG".* >/dev/null 2>&1 && nginx_fail "sanitizer report at exit: $(head -c 3000 "$ASAN_LOG".*)"
 error_log_clean "after the stop"
 grep -q "worker process $FIRST_WORKER exited with code 0" "$NGINX_PREFIX/error.log" || nginx_fail "the worker did not exit with code 0"
-e2e_pass "$REPS repetitions of 2+20 players with the publisher SIGKILLed mid-GOP and republished; one worker pid throughout; ASan+UBSan (LD_PRELOAD) clean; graceful stop with live handles"
+e2e_pass "$REPS repetitions of 2+20 players with the publisher SIGKILLed mid-GOP and republished; one worker pid throughout; ASan+UBSan (LD_PRELOAD) clean; fast stop with live handles"

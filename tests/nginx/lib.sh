@@ -88,14 +88,17 @@ start_nginx() {
   nginx_fail "nginx did not start"
 }
 
-# stop_nginx: SIGQUIT (graceful: the module closes its live requests), then
+# stop_nginx [SIGNAL]: SIGQUIT (graceful: the module closes its live
+# requests; the default) or SIGTERM (fast: the worker exits at once and the
+# module releases the handles of the requests nginx leaves behind), then
 # the master must exit with status 0 within 30 s.
 stop_nginx() {
-  kill -QUIT "$NGINX_PID" 2>/dev/null || nginx_fail "nginx is not running"
-  wait_gone "$NGINX_PID" 30 || nginx_fail "nginx did not exit within 30 s of SIGQUIT"
+  local sig=${1:-QUIT}
+  kill -"$sig" "$NGINX_PID" 2>/dev/null || nginx_fail "nginx is not running"
+  wait_gone "$NGINX_PID" 30 || nginx_fail "nginx did not exit within 30 s of SIG$sig"
   local rc=0
   wait "$NGINX_PID" || rc=$?
-  [ "$rc" -eq 0 ] || nginx_fail "nginx exited with status $rc after SIGQUIT"
+  [ "$rc" -eq 0 ] || nginx_fail "nginx exited with status $rc after SIG$sig"
   NGINX_PID=
 }
 

@@ -254,3 +254,28 @@ fn notify_release_waits_for_the_callback_that_clears_it() {
     livehub_stream_release(s);
     livehub_hub_release(hub);
 }
+
+#[test]
+fn notify_release_runs_once_even_when_setting_it_panics() {
+    let hub = new_hub();
+    let s = get_stream(hub, "live/release-panic");
+    let pl = play(s);
+    let (a, b) = (Reg::default(), Reg::default());
+    assert_eq!(
+        livehub_player_set_notify_with_release(pl, Some(reg_notify), reg_ud(&a), Some(reg_release)),
+        LIVEHUB_OK
+    );
+    // The registration's own lock panics (a bug, injected): LIVEHUB_ERR_PANIC,
+    // and `b`, handed over all the same, is released exactly once.
+    crate::fault::panic_at_lock(1);
+    assert_eq!(
+        livehub_player_set_notify_with_release(pl, Some(reg_notify), reg_ud(&b), Some(reg_release)),
+        LIVEHUB_ERR_PANIC
+    );
+    assert!(crate::fault::fired());
+    livehub_player_release(pl);
+    assert_eq!(counts(&b).1, 1);
+    assert_eq!(counts(&a).1, 1);
+    livehub_stream_release(s);
+    livehub_hub_release(hub);
+}

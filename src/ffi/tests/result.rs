@@ -47,7 +47,7 @@ fn result_str_describes_every_code() {
     for (code, s) in expected {
         assert_eq!(text(livehub_result_str(code)), s);
     }
-    for unknown in [15, 100, 0x8000_0000, u32::MAX] {
+    for unknown in [16, 100, 0x8000_0000, u32::MAX] {
         assert_eq!(text(livehub_result_str(unknown)), "unknown result");
     }
 }
