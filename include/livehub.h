@@ -1275,12 +1275,15 @@ livehub_result livehub_publisher_push_tag(livehub_publisher *p,
  *
  * Returns LIVEHUB_OK (also when the bytes only completed part of a tag);
  * LIVEHUB_ERR_NULL if `p` is NULL, or `bytes` is NULL with `size` > 0;
- * LIVEHUB_ERR_FLV for a bad FLV header (the byte stream is rejected:
- * every later call fails the same way) or for a tag that was skipped
- * (reserved type, encrypted, too short, PreviousTagSize mismatch: the
- * other tags of the chunk are stored); LIVEHUB_ERR_TOO_LARGE for a tag
- * over `max_tag_size` (rejects the byte stream); LIVEHUB_ERR_INVALID_ARG
- * if `size` exceeds PTRDIFF_MAX; LIVEHUB_ERR_CLOSED as for
+ * LIVEHUB_ERR_FLV_REJECTED when the byte stream is rejected for good: a
+ * bad FLV header (signature, version, header size) or a tag over
+ * `max_tag_size` (the tags before it are stored); every later call on
+ * this publisher returns it too: close the connection;
+ * LIVEHUB_ERR_FLV when one tag of the chunk was skipped (reserved type,
+ * encrypted, too short to classify, garbage before the next tag) or a
+ * PreviousTagSize did not match (that tag is stored): the other tags of
+ * the chunk are stored, carry on; LIVEHUB_ERR_INVALID_ARG if `size`
+ * exceeds PTRDIFF_MAX; LIVEHUB_ERR_CLOSED as for
  * `livehub_publisher_push_tag()`; LIVEHUB_ERR_PANIC.
  */
 livehub_result livehub_publisher_push_flv(livehub_publisher *p, const uint8_t *bytes, size_t size);
