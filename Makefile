@@ -35,8 +35,8 @@ LDLIBS     := -lpthread -ldl -lm
 SANITIZE   := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 misuse rtmp_session
-CXX_EXAMPLES := cpp_basic header_cpp17
+C_EXAMPLES   := basic seed_scenario notify_reentrant relay no_threads header_c99 misuse rtmp_session groups
+CXX_EXAMPLES := cpp_basic header_cpp17 cpp_rtmp
 # C++ examples built with -fno-exceptions (livehub.hpp's non-throwing forms only).
 CXX_NOEXC_EXAMPLES := cpp_noexcept
 CXX_NOEXC  := -fno-exceptions
@@ -391,9 +391,11 @@ test-install: lib
 test-cinstall: lib
 	bash tests/install/cinstall.sh
 
-# Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players).
+# Fan-out benchmark (publish, delivery and wake-up cost for 1..10,000 players),
+# then the C-ABI wake-up benchmark (armed players in groups, 1..100,000).
 bench:
 	$(NICE) $(CARGO) bench --bench fanout
+	$(NICE) $(CARGO) bench --bench cabi
 
 # The HTTP-FLV relay under 100, 500, 1,000 and 2,000 loopback players of one
 # ~530 kbit/s stream, with --merge-ms 0 and the default 350: its CPU, RSS and

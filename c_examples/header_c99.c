@@ -122,6 +122,10 @@ static void fields(void)
     u32 = c.gop_max_frames; u64 = c.gop_max_bytes; u32 = c.max_tag_size;
     clock_fn = c.clock_ms; ptr = c.clock_userdata;
     u32 = o.struct_size; u32 = o.timestamp_mode; u32 = o.republish_wait_ms;
+    {
+        livehub_group *grp = o.group;
+        (void)grp;
+    }
     (void)u8; (void)u32; (void)u64; (void)sz; (void)ptr; (void)data; (void)clock_fn;
 }
 
@@ -175,6 +179,10 @@ static livehub_result (*const p_stream_get_stats)(const livehub_stream *, livehu
 static livehub_result (*const p_player_get_stats)(livehub_player *, livehub_player_stats *) = livehub_player_get_stats;
 static livehub_result (*const p_set_log_callback)(uint32_t, void (*)(void *, uint32_t, const char *), void *) =
     livehub_set_log_callback;
+static livehub_result (*const p_group_new)(livehub_group_wake_fn, void *, livehub_group **) = livehub_group_new;
+static livehub_result (*const p_group_dispatch)(livehub_group *, size_t *) = livehub_group_dispatch;
+static void (*const p_group_release)(livehub_group *) = livehub_group_release;
+static void (*const p_play_options_init_v2)(livehub_play_options *) = livehub_play_options_init_v2;
 
 int main(void)
 {
@@ -195,6 +203,8 @@ int main(void)
         (const void *)&p_player_read_iov, (const void *)&p_player_wait, (const void *)&p_player_set_notify,
         (const void *)&p_player_set_notify_with_release, (const void *)&p_player_release, (const void *)&p_hub_stats_json, (const void *)&p_stream_get_stats,
         (const void *)&p_player_get_stats, (const void *)&p_set_log_callback,
+        (const void *)&p_group_new, (const void *)&p_group_dispatch, (const void *)&p_group_release,
+        (const void *)&p_play_options_init_v2,
     };
     for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
         if (used[i] == NULL) failures++;

@@ -388,6 +388,21 @@
 #define LIVEHUB_LOG_DEBUG 4
 
 /**
+ * A group of players served by one event-loop thread, from
+ * `livehub_group_new()`: its players arm into it, a change of any of
+ * their streams calls its `wake` once, and `livehub_group_dispatch()` on
+ * the loop's thread runs their notify callbacks there.
+ *
+ * Ownership: single owner: the caller holds it until
+ * `livehub_group_release()`. Players created with `opts.group` set to it
+ * do not need it to outlive them.
+ *
+ * Threads: any, concurrently (`livehub_group_release()` excepted: nothing
+ * else may use the handle once it is called).
+ */
+typedef struct livehub_group livehub_group;
+
+/**
  * A registry of live streams by key ("app/stream", any UTF-8 of 1 to
  * LIVEHUB_MAX_KEY_LEN bytes).
  *
@@ -467,6 +482,17 @@ typedef struct livehub_stream livehub_stream;
  * (`livehub_result_str()` describes them as "unknown result").
  */
 typedef uint32_t livehub_result;
+
+/**
+ * A group's wake-up: `wake(userdata)` tells the loop to call
+ * `livehub_group_dispatch()`. It runs on the thread that changed a stream
+ * (a push, a release, `livehub_hub_tick()`, `livehub_hub_remove()`, …)
+ * after livehub released its locks, at most once between two dispatches.
+ * It should only signal the loop (write an eventfd, post an event); it
+ * must not call `livehub_group_release()` on its own group from another
+ * thread's wake, nor `livehub_player_wait()`.
+ */
+typedef void (*livehub_group_wake_fn)(void *userdata);
 
 /**
  * Policies and bounds of a hub, read by `livehub_hub_new()`.
@@ -575,6 +601,13 @@ typedef struct livehub_play_options {
      * LIVEHUB_INHERIT (default) for the hub's `republish_wait_ms`.
      */
     uint32_t republish_wait_ms;
+    /**
+     * The event loop's group this player belongs to (borrowed for the
+     * call; the player keeps what it needs), or NULL (default): the
+     * player's notify callback then runs on the thread that changed the
+     * stream. With a group, it runs in `livehub_group_dispatch()`.
+     */
+    livehub_group *group;
 } livehub_play_options;
 
 /**
@@ -940,6 +973,69 @@ const char *livehub_result_str(livehub_result r);
 const char *livehub_version(void);
 
 /**
+ * Creates a group whose players are woken through `wake(userdata)`, and
+ * writes it to `*group_out`. Create one per event-loop thread; pass it as
+ * `livehub_play_options.group` to `livehub_stream_play()` for each player
+ * that loop serves (of any stream).
+ *
+ * Ownership: the caller owns the new group and releases it with
+ * `livehub_group_release()`. `userdata` is never dereferenced or freed by
+ * livehub, only passed to `wake`; it must stay valid until
+ * `livehub_group_release()` returns. `wake` may be NULL: the loop then
+ * calls `livehub_group_dispatch()` on its own schedule.
+ *
+ * Threads: any, concurrently. `wake` runs on any thread that calls into
+ * livehub (see `livehub_group_wake_fn`).
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `group_out` is NULL;
+ * LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_group_new(livehub_group_wake_fn wake,
+                                 void *userdata,
+                                 livehub_group **group_out);
+
+/**
+ * Runs, on the calling thread, the notify callback of every player of
+ * `g` that got news since it armed (a read that returned LIVEHUB_AGAIN,
+ * or a batch or iovec read that reached the live edge), and writes how
+ * many ran to `*fired_out`. Call it from the loop `wake` woke; the next
+ * news after this call starts wakes the group again, so a loop that calls
+ * it once per wake-up misses nothing.
+ *
+ * The callbacks run with no livehub lock held: each may read (and so
+ * re-arm) or release its own player, or set another callback. Each
+ * arming gives at most one call; after `livehub_player_set_notify(pl,
+ * NULL, …)` or `livehub_player_release(pl)` returns, `pl`'s callback is
+ * not called again.
+ *
+ * Ownership: `g` is borrowed; `fired_out` may be NULL.
+ *
+ * Threads: any, concurrently (normally the loop's own thread); never
+ * overlapping `livehub_group_release()` of `g`.
+ *
+ * Returns LIVEHUB_OK; LIVEHUB_ERR_NULL if `g` is NULL; LIVEHUB_ERR_PANIC.
+ */
+livehub_result livehub_group_dispatch(livehub_group *g, size_t *fired_out);
+
+/**
+ * Releases the group handle; NULL does nothing. When it returns, `wake`
+ * is not running on any other thread and is never called again, so its
+ * userdata may be freed. The group's players keep working: they read,
+ * `livehub_player_wait()` wakes them, only their notify callbacks no
+ * longer run (nothing dispatches them). Release a loop's players before
+ * or after its group, in any order.
+ *
+ * Ownership: consumes `g`: do not use it again.
+ *
+ * Threads: any, but not while another call on `g` is in progress (a
+ * `wake` running on another thread is waited for). From inside `wake`,
+ * it does not wait for that running call.
+ *
+ * Returns nothing; NULL `g`: does nothing.
+ */
+void livehub_group_release(livehub_group *g);
+
+/**
  * Fills `*cfg` with the defaults (listed on each field) and sets
  * `cfg->struct_size`. Call it before changing any field and passing the
  * struct to `livehub_hub_new()`.
@@ -954,7 +1050,11 @@ void livehub_config_init(livehub_config *cfg);
 
 /**
  * Fills `*opts` with the defaults (LIVEHUB_TIMESTAMP_REBASE,
- * LIVEHUB_INHERIT) and sets `opts->struct_size`.
+ * LIVEHUB_INHERIT, no group) and sets `opts->struct_size`. The header
+ * maps this name to `livehub_play_options_init_v2()`; the symbol itself
+ * is kept for programs built against the first version of the struct,
+ * and writes only that version's fields (`struct_size`, `timestamp_mode`,
+ * `republish_wait_ms`).
  *
  * Ownership: `opts` is the caller's; it is only written.
  *
@@ -963,6 +1063,19 @@ void livehub_config_init(livehub_config *cfg);
  * Returns nothing; NULL `opts`: does nothing.
  */
 void livehub_play_options_init(livehub_play_options *opts);
+
+/**
+ * Fills `*opts` with the defaults (LIVEHUB_TIMESTAMP_REBASE,
+ * LIVEHUB_INHERIT, `group` NULL) and sets `opts->struct_size`: the
+ * `livehub_play_options_init()` of this header (the name is mapped to it).
+ *
+ * Ownership: `opts` is the caller's; it is only written.
+ *
+ * Threads: any, concurrently (on different structs).
+ *
+ * Returns nothing; NULL `opts`: does nothing.
+ */
+void livehub_play_options_init_v2(livehub_play_options *opts);
 
 /**
  * Creates a hub with the policies in `*cfg` (NULL: the defaults) and
@@ -1824,3 +1937,6 @@ livehub_result livehub_set_log_callback(uint32_t level, livehub_log_fn callback,
 #endif  // __cplusplus
 
 #endif  /* LIVEHUB_H */
+
+/* livehub_play_options gained `group`: this header's init is the _v2 symbol. */
+#define livehub_play_options_init livehub_play_options_init_v2

@@ -23,6 +23,7 @@
 //   Stream     livehub_stream*     copyable: a copy is livehub_stream_retain
 //   Publisher  livehub_publisher*  move-only; destroying it is the unpublish
 //   Player     livehub_player*     move-only; owns its notify callback
+//   RtmpSession livehub_rtmp_session* move-only; owns its publisher and player
 //
 // A moved-from object holds no handle; calls on it fail with
 // LIVEHUB_ERR_NULL, the C API's answer to a NULL handle. adopt(p) takes over
@@ -662,6 +663,121 @@ class Hub : public detail::Shared<livehub_hub, livehub_hub_release, livehub_hub_
     if (r != LIVEHUB_OK) return Result<Stream>::error(r);
     return Stream::adopt(s);
   }
+};
+
+// What RtmpSession::try_pump() found (LIVEHUB_RTMP_PUMP_*).
+enum class RtmpPump {
+  Idle,     // nothing is playing
+  Waiting,  // the player is at the live edge: its notify callback is armed
+  Full,     // the output queue is full: write, then pump again
+  Ended,    // the stream ended for the player (the client was told); it is released
+};
+
+// One RTMP connection, server side, sans IO (livehub_rtmp_session; see
+// docs/RTMP.md): feed() what the socket delivers, answer next_event()'s
+// publish and play requests — now or later — with accept_publish() /
+// accept_play() (which take over the Publisher / Player) or reject(),
+// pump() the player's tags into the output, write the iovecs of output()
+// and consume() what was written. Move-only; destroying it releases its
+// publisher (the unpublish) and its player. One thread at a time.
+//
+//   livehub::RtmpSession s = livehub::RtmpSession::create().unwrap();
+//   s.feed(buf, n);                                  // Error(LIVEHUB_ERR_RTMP): close
+//   livehub_rtmp_event ev;
+//   while (s.next_event(ev))
+//     if (ev.kind == LIVEHUB_RTMP_EVENT_PUBLISH) s.accept_publish(ev.request_id, hub.stream(ev.key).publish());
+//   s.pump();
+//   std::size_t k = s.output(iov, 64);  ssize_t w = writev(fd, (struct iovec *)iov, (int)k);  s.consume(w);
+class RtmpSession : public detail::Owner<livehub_rtmp_session, livehub_rtmp_session_release> {
+ public:
+  // A session waiting for the client's handshake; `cfg` NULL: the defaults.
+  static Result<RtmpSession> create(const livehub_rtmp_config *cfg = nullptr) noexcept {
+    livehub_rtmp_session *s = nullptr;
+    livehub_result r = livehub_rtmp_session_new(cfg, &s);
+    if (r != LIVEHUB_OK) return Result<RtmpSession>::error(r);
+    return RtmpSession(s);
+  }
+  // Takes over a session from the C API.
+  static RtmpSession adopt(livehub_rtmp_session *s) noexcept { return RtmpSession(s); }
+
+  // Feeds received bytes (any split): LIVEHUB_ERR_RTMP for bad input (the
+  // session is closed; error() says why), LIVEHUB_ERR_CLOSED after that.
+  Result<void> try_feed(const uint8_t *data, std::size_t len) noexcept {
+    return Result<void>(livehub_rtmp_session_feed(get(), data, len));
+  }
+  // Why the session was closed: a LIVEHUB_RTMP_ERR_* code, 0 while open.
+  uint32_t error() const noexcept {
+    uint32_t code = 0;
+    if (livehub_rtmp_session_error(get(), &code) != LIVEHUB_OK) return 0;
+    return code;
+  }
+  // The next event into `ev` (its strings are valid until the next call
+  // of next_event()); false when there is none.
+  bool next_event(livehub_rtmp_event &ev) noexcept {
+    return livehub_rtmp_session_next_event(get(), &ev) == LIVEHUB_OK;
+  }
+  // Answers publish request `id` with `pub`, which the session takes over
+  // (released on failure); LIVEHUB_ERR_NOT_FOUND if the request is no
+  // longer pending, LIVEHUB_ERR_CLOSED if the session is closed. On a
+  // moved-from session (LIVEHUB_ERR_NULL) `pub` stays the caller's.
+  Result<void> try_accept_publish(uint64_t id, Publisher &&pub) noexcept {
+    if (!get() || !pub) return Result<void>(LIVEHUB_ERR_NULL);
+    return Result<void>(livehub_rtmp_session_accept_publish(get(), id, pub.release()));
+  }
+  // Answers play request `id` with `pl` (set its notify first: the
+  // callable moves with it), taken over as for try_accept_publish().
+  Result<void> try_accept_play(uint64_t id, Player &&pl) noexcept {
+    if (!get() || !pl) return Result<void>(LIVEHUB_ERR_NULL);
+    return Result<void>(livehub_rtmp_session_accept_play(get(), id, pl.release()));
+  }
+  // Refuses request `id`; `why` is LIVEHUB_RTMP_REJECT_BUSY, _NOT_FOUND or _DENIED.
+  Result<void> try_reject(uint64_t id, uint32_t why) noexcept {
+    return Result<void>(livehub_rtmp_session_reject(get(), id, why));
+  }
+  // Moves the player's tags into the output (no payload copy).
+  Result<RtmpPump> try_pump() noexcept {
+    uint32_t state = LIVEHUB_RTMP_PUMP_IDLE;
+    livehub_result r = livehub_rtmp_session_pump(get(), &state);
+    if (r != LIVEHUB_OK) return Result<RtmpPump>::error(r);
+    switch (state) {
+      case LIVEHUB_RTMP_PUMP_WAITING: return RtmpPump::Waiting;
+      case LIVEHUB_RTMP_PUMP_FULL: return RtmpPump::Full;
+      case LIVEHUB_RTMP_PUMP_ENDED: return RtmpPump::Ended;
+      default: return RtmpPump::Idle;
+    }
+  }
+  // Up to `cap` iovecs of what is to be sent (valid until the next
+  // non-const call); the count, 0 when nothing is queued.
+  Result<std::size_t> try_output(livehub_iovec *iov, std::size_t cap) const noexcept {
+    std::size_t n = 0;
+    livehub_result r = livehub_rtmp_session_output(get(), iov, cap, &n);
+    if (r != LIVEHUB_OK) return Result<std::size_t>::error(r);
+    return n;
+  }
+  // Bytes queued for sending (0 for a moved-from session).
+  std::size_t pending() const noexcept {
+    std::size_t n = 0;
+    if (livehub_rtmp_session_pending(get(), &n) != LIVEHUB_OK) return 0;
+    return n;
+  }
+  // The first `n` bytes handed out were written.
+  Result<void> try_consume(std::size_t n) noexcept { return Result<void>(livehub_rtmp_session_consume(get(), n)); }
+  // Closes the session: its publisher and player are released.
+  Result<void> try_close() noexcept { return Result<void>(livehub_rtmp_session_close(get())); }
+
+#if LIVEHUB_HPP_EXCEPTIONS
+  void feed(const uint8_t *data, std::size_t len) { try_feed(data, len).unwrap(); }
+  void accept_publish(uint64_t id, Publisher &&pub) { try_accept_publish(id, std::move(pub)).unwrap(); }
+  void accept_play(uint64_t id, Player &&pl) { try_accept_play(id, std::move(pl)).unwrap(); }
+  void reject(uint64_t id, uint32_t why) { try_reject(id, why).unwrap(); }
+  RtmpPump pump() { return try_pump().unwrap(); }
+  std::size_t output(livehub_iovec *iov, std::size_t cap) const { return try_output(iov, cap).unwrap(); }
+  void consume(std::size_t n) { try_consume(n).unwrap(); }
+  void close() { try_close().unwrap(); }
+#endif
+
+ private:
+  explicit RtmpSession(livehub_rtmp_session *s) noexcept : Owner(s) {}
 };
 
 }  // namespace livehub

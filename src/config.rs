@@ -155,10 +155,13 @@ pub enum TimestampMode {
 }
 
 /// Per-player choices made at `play` time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PlayOptions {
     /// Timestamp policy.
     pub timestamps: TimestampMode,
     /// Overrides the hub's `republish_wait_ms` for this player.
     pub republish_wait_ms: Option<u32>,
+    /// The event loop serving this player: it arms into the group, whose
+    /// dispatch runs its notify callback (`None`: woken on the stream).
+    pub group: Option<crate::Group>,
 }

@@ -56,6 +56,7 @@ pub mod timestamp;
 pub use config::{Clock, Config, ManualClock, PlayOptions, SystemClock, TimestampMode};
 pub use error::Error;
 pub use hub::Hub;
+pub use notify::group::{self, Group};
 pub use notify::{Callback, Notifier};
 pub use player::{Player, PlayerStats, SharedTag, TagView};
 pub use publisher::{Publisher, PublisherStats};

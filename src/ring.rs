@@ -93,6 +93,9 @@ pub(crate) struct Segment {
     /// Dropped from the stream's window: a player still holding it has
     /// fallen behind and must skip forward rather than read stale tags.
     evicted: AtomicBool,
+    /// No more slots will be filled (mirrors `Meta::sealed`, for readers
+    /// that look without the stream lock).
+    sealed: AtomicBool,
 }
 
 impl Segment {
@@ -101,13 +104,28 @@ impl Segment {
             base,
             slots: (0..SEGMENT_LEN).map(|_| OnceLock::new()).collect(),
             evicted: AtomicBool::new(false),
+            sealed: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the epoch that filled this segment ended: its empty slots
+    /// stay empty.
+    #[inline]
+    pub fn is_sealed(&self) -> bool {
+        self.sealed.load(Ordering::Relaxed)
     }
 
     /// Whether the stream dropped this segment from its window.
     #[inline]
     pub fn is_evicted(&self) -> bool {
         self.evicted.load(Ordering::Relaxed)
+    }
+
+    /// Whether `seq` is one of this segment's slots (written or not).
+    #[inline]
+    pub fn covers(&self, seq: u64) -> bool {
+        seq.checked_sub(self.base)
+            .is_some_and(|i| i < self.slots.len() as u64)
     }
 
     /// The tag at `seq`, if this segment covers `seq` and it was written.
@@ -209,8 +227,9 @@ impl Ring {
 
     /// Ends the current segment: later tags start a new one.
     pub fn seal(&mut self) {
-        if let Some((_, m)) = self.segments.back_mut() {
+        if let Some((seg, m)) = self.segments.back_mut() {
             m.sealed = true;
+            seg.sealed.store(true, Ordering::Relaxed);
         }
     }
 

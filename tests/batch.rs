@@ -111,7 +111,7 @@ fn script(seed: u64) -> (usize, usize) {
                 timestamps: mode,
                 ..Default::default()
             };
-            players.push([0, 1, 2].map(|_| s.play(opts).unwrap()));
+            players.push([0, 1, 2].map(|_| s.play(opts.clone()).unwrap()));
             seen.push((false, 0));
         }
         match rng.below(10) {

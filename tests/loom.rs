@@ -1,11 +1,11 @@
 //! loom models of the protocols everything else rests on: the shared
 //! ownership of a stream, the ring cursor crossing segments while the
-//! publisher appends and evicts, and one-shot notification against
-//! concurrent clearing. Run with `RUSTFLAGS="--cfg loom" cargo test --test
+//! publisher appends and evicts, one-shot notification against
+//! concurrent clearing, and group arming and dispatch. Run with `RUSTFLAGS="--cfg loom" cargo test --test
 //! loom --release` (segments hold 2 tags under loom).
 #![cfg(loom)]
 
-use livehub::{Config, Error, Hub, Player};
+use livehub::{Config, Error, Group, Hub, PlayOptions, Player};
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
@@ -200,5 +200,108 @@ fn removal_races_reading_and_publishing() {
         let pushed = publisher.join().unwrap();
         // Everything stored before the removal is delivered, then EOF.
         assert_eq!(seen.len() as u8, pushed);
+    });
+}
+
+fn counting_group() -> (Group, Arc<AtomicUsize>) {
+    let wakes = Arc::new(AtomicUsize::new(0));
+    let w = wakes.clone();
+    let group = Group::new(move || {
+        w.fetch_add(1, Ordering::SeqCst);
+    });
+    (group, wakes)
+}
+
+fn in_group(g: &Group) -> PlayOptions {
+    PlayOptions {
+        group: Some(g.clone()),
+        ..Default::default()
+    }
+}
+
+/// A player reads to the live edge (arming into its group without the
+/// stream lock) while a push lands: either it reads the new tag, or the
+/// push finds it armed and wakes the group. Never neither.
+#[test]
+fn grouped_arming_never_loses_a_push() {
+    loom::model(|| {
+        let hub = Hub::new(cfg());
+        let s = hub.stream("k").unwrap();
+        let (group, wakes) = counting_group();
+        let mut pl = s.play(in_group(&group)).unwrap();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        pl.notifier()
+            .set_callback(Some(std::sync::Arc::new(move || {
+                c.fetch_add(1, Ordering::SeqCst);
+            })));
+        let mut p = s.publish().unwrap();
+        p.push_tag(8, 0, &aac(0)).unwrap();
+        assert_eq!(pl.read().unwrap().data[2], 0); // pins the segment
+        let publisher = thread::spawn(move || {
+            p.push_tag(8, 23, &aac(1)).unwrap();
+            p
+        });
+        let mut got = Vec::new();
+        loop {
+            match pl.read() {
+                Ok(t) => got.push(t.data[2]),
+                Err(Error::Again) => break,
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+        let p = publisher.join().unwrap();
+        if got.is_empty() {
+            // It armed before the tag was there: the push must have woken
+            // the group, and dispatch runs the callback once.
+            assert_eq!(wakes.load(Ordering::SeqCst), 1);
+            assert_eq!(group.dispatch(), 1);
+            assert_eq!(pl.read().unwrap().data[2], 1);
+        } else {
+            assert_eq!(got, vec![1]);
+            assert!(wakes.load(Ordering::SeqCst) <= 1);
+        }
+        assert!(group.dispatch() <= 1);
+        assert!(calls.load(Ordering::SeqCst) <= 1);
+        drop(p);
+    });
+}
+
+/// Dispatch on the loop's thread against pushes and a clearing of the
+/// callback on others: a wake per dispatch cycle at most, a callback at
+/// most once per arming, and never after the clearing returned.
+#[test]
+fn dispatch_against_pushes_and_clearing() {
+    loom::model(|| {
+        let hub = Hub::new(cfg());
+        let s = hub.stream("k").unwrap();
+        let (group, wakes) = counting_group();
+        let mut pl = s.play(in_group(&group)).unwrap();
+        let cleared = Arc::new(AtomicBool::new(false));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (c2, n2) = (cleared.clone(), calls.clone());
+        pl.notifier()
+            .set_callback(Some(std::sync::Arc::new(move || {
+                assert!(!c2.load(Ordering::SeqCst));
+                n2.fetch_add(1, Ordering::SeqCst);
+            })));
+        assert_eq!(pl.read().err(), Some(Error::Again)); // armed in the group
+        let mut p = s.publish().unwrap();
+        let publisher = thread::spawn(move || {
+            p.push_tag(8, 0, &aac(0)).unwrap();
+            p.push_tag(8, 23, &aac(1)).unwrap();
+            p
+        });
+        let g = group.clone();
+        let looper = thread::spawn(move || g.dispatch());
+        pl.notifier().set_callback(None);
+        cleared.store(true, Ordering::SeqCst);
+        let ran = looper.join().unwrap();
+        let p = publisher.join().unwrap();
+        assert!(ran <= 1);
+        assert!(calls.load(Ordering::SeqCst) <= 1, "one arming, one call");
+        // One arming: one wake, however the pushes and the dispatch fell.
+        assert!(wakes.load(Ordering::SeqCst) <= 1);
+        drop(p);
     });
 }

@@ -723,3 +723,43 @@ fn output_queue_is_bounded() {
         1 + 100
     );
 }
+
+/// Enhanced RTMP video (FourCC `hvc1`: SequenceStart, then CodedFrames)
+/// published over RTMP: the stream classifies it (sequence header,
+/// keyframe) and an RTMP player gets the very bytes.
+#[test]
+fn enhanced_rtmp_fourcc_video_passes_through() {
+    let hub = Hub::new(Config::default());
+    let mut p = start_publish(&hub, "hevc");
+    let seq = include_bytes!("../src/codec/testdata/ertmp_hvc1_main_1280x720.bin").to_vec();
+    assert_eq!(&seq[..5], b"\x90hvc1");
+    // Key frame, CodedFrames: ex-header 0x91, FourCC, 24-bit composition
+    // time, then NAL units.
+    let mut coded = b"\x91hvc1\x00\x00\x00".to_vec();
+    coded.extend_from_slice(&[0, 0, 0, 4, 0x26, 0x01, 0xAF, 0x08]);
+    p.send(VIDEO, 0, &seq);
+    p.send(VIDEO, 40, &coded);
+    let mut core = hub
+        .find("live/hevc")
+        .unwrap()
+        .play(PlayOptions::default())
+        .unwrap();
+    let a = core.read().unwrap();
+    assert_eq!(
+        (a.data, a.flags),
+        (&seq[..], livehub::flv::FLAG_SEQUENCE_HEADER)
+    );
+    let b = core.read().unwrap();
+    assert_eq!((b.data, b.flags), (&coded[..], livehub::flv::FLAG_KEYFRAME));
+    let (mut s, mut c) = start_play(&hub, "hevc", PlayOptions::default());
+    assert_eq!(s.pump().unwrap(), Pump::Waiting);
+    c.receive(&drain(&mut s));
+    let video: Vec<_> = c
+        .media()
+        .iter()
+        .filter(|m| m.type_id == VIDEO)
+        .map(|m| m.payload.to_vec())
+        .collect();
+    assert_eq!(video, [seq, coded]);
+    assert_eq!(p.s.stats().media_dropped, 0);
+}

@@ -16,10 +16,12 @@ use flvtools::rng;
 const REBASE: PlayOptions = PlayOptions {
     timestamps: TimestampMode::Rebase,
     republish_wait_ms: None,
+    group: None,
 };
 const ABSOLUTE: PlayOptions = PlayOptions {
     timestamps: TimestampMode::Absolute,
     republish_wait_ms: None,
+    group: None,
 };
 
 fn hub() -> Hub {
@@ -337,6 +339,7 @@ fn random_inputs_never_go_back() {
                 let opts = PlayOptions {
                     timestamps: mode,
                     republish_wait_ms: None,
+                    group: None,
                 };
                 players.push((s.play(opts).unwrap(), mode, Vec::new()));
             }

@@ -70,6 +70,7 @@ void conn_release_handles(conn *c)
          * never runs again), then its publisher: the same order. */
         livehub_rtmp_session_release(c->rtmp);
         c->rtmp = NULL;
+        if (c->prompt) player_joined(c);   /* a player that never got its first bytes */
         c->npending = 0;
         if (g_verbose || c->bytes_in > 65536)
             say("[loop %d] rtmp %s%s%s closed: %llu bytes in, %llu out", c->loop->id, c->peer,
@@ -79,6 +80,7 @@ void conn_release_handles(conn *c)
     if (c->player) {
         livehub_player_release(c->player);
         c->player = NULL;
+        if (c->prompt) player_joined(c);   /* no longer waiting for first bytes */
         if (g_verbose)
             say("[loop %d] player %s of %s left: %llu bytes", c->loop->id, c->peer, c->key,
                 (unsigned long long)c->bytes_out);

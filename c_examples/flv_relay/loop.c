@@ -1,22 +1,31 @@
 /*
  * loop.c — the event loops: one thread each, an epoll set, an eventfd to be
- * woken and one timerfd; the ready and flush lists that the players' notify
- * callback fills from other threads; the tick (livehub_hub_tick and the
+ * woken, one timerfd and one livehub group; the ready and flush lists that
+ * the players' notify callback fills; the tick (livehub_hub_tick and the
  * relay's timeouts) and the merge timer. A connection is only ever touched
- * by its own loop; on_player_notify() runs on whatever thread changed the
- * stream and only queues the connection under its loop's mutex (no livehub
- * call is ever made while holding a loop mutex: the callback takes that
- * mutex, and livehub_player_release() waits for a running callback).
+ * by its own loop.
+ *
+ * Wake-ups: every player of a loop is in the loop's livehub group. A push
+ * to a stream with armed players of this loop calls on_group_wake() once
+ * (at most once until the loop's next livehub_group_dispatch()), on the
+ * pushing thread; it writes the eventfd. The loop dispatches the group in
+ * on_wake(), and livehub runs each armed player's on_player_notify() right
+ * there, on the loop's thread: the publisher pays one wake per loop, not
+ * one callback per player. (The lists stay under the loop's mutex: handoffs
+ * and stop requests still come from other threads, and no livehub call is
+ * ever made while holding it.)
  *
  * Merged writes (--merge-ms N > 0, the default): the timer fires every N
- * ms; the callback puts the player on the flush list without waking the
- * loop, and each firing writes every player on it with one read_iov + one
- * writev of all that came since the last firing (see play_pump). A player
- * whose read returned data stays listed; one that read LIVEHUB_AGAIN waits
- * for its callback. Joins are not merged: until its first bytes a player is
- * `prompt` and its callback wakes the loop. With --merge-ms 0 the callback
- * puts the player on the ready list and writes the eventfd when the list was
- * empty: about one write per tag per player. The tick work runs every
+ * ms, dispatches the group (the callbacks put their players on the flush
+ * list) and writes every player on it with one read_iov + one writev of
+ * all that came since the last firing (see play_pump). on_group_wake()
+ * then writes the eventfd only while the loop has players waiting for
+ * their first bytes (joins are not merged: such a player is `prompt`, its
+ * callback puts it on the ready list): between joins the timer alone
+ * drives the writes, with no wake-up per push at all. A player whose read
+ * returned data stays listed; one that read LIVEHUB_AGAIN waits for its
+ * callback. With --merge-ms 0 the callback puts the player on the ready
+ * list: about one write per tag per player. The tick work runs every
  * TICK_MS (or at each firing when N is longer).
  */
 #include "relay.h"
@@ -35,6 +44,40 @@ void loop_wake(loop *l)
     /* EAGAIN means the counter is already non-zero: the loop will wake. */
     if (write(l->wakefd, &one, sizeof one) < 0 && errno != EAGAIN)
         say("loop %d: eventfd write: %s", l->id, strerror(errno));
+}
+
+/* The loop's group wake (livehub_group_new): runs on the thread that
+ * pushed, with no livehub lock held, at most once until the next dispatch.
+ * With merged writes and no player waiting for its first bytes the timer's
+ * dispatch is soon enough: no wake-up. */
+static void on_group_wake(void *userdata)
+{
+    loop *l = userdata;
+    if (g.merge_ms == 0 || __atomic_load_n(&l->prompt_players, __ATOMIC_SEQ_CST) > 0)
+        loop_wake(l);
+}
+
+/* Runs the notify callbacks of this loop's players that have news, here
+ * (they queue their connections). Owner loop. */
+void loop_dispatch(loop *l)
+{
+    livehub_result r = livehub_group_dispatch(l->group, NULL);
+    if (r != LIVEHUB_OK) say("loop %d: group dispatch: %s", l->id, livehub_result_str(r));
+}
+
+/* A player of this loop starts waiting for its first bytes: its news must
+ * wake the loop. The dispatch here re-opens the group's wake in case the
+ * last one was skipped (merged writes, no prompt player then). Owner loop. */
+void loop_prompt_begin(loop *l)
+{
+    __atomic_add_fetch(&l->prompt_players, 1, __ATOMIC_SEQ_CST);
+    loop_dispatch(l);
+}
+
+/* Its first bytes went out (or it left): the timer is enough again. */
+void loop_prompt_end(loop *l)
+{
+    __atomic_sub_fetch(&l->prompt_players, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Asks the loop to close its connections and exit (any thread). */
@@ -102,9 +145,8 @@ void flush_push(conn *c)
  * livehub_player_set_notify_with_release() (the registration holds a
  * reference to c, given back by on_player_notify_release).
  * livehub calls it once per arming (after a read that reached the end of
- * what is there), on whatever thread changed the stream, after it released
- * its own locks. It must not touch the connection's state: it only queues
- * the connection for its owner loop — the ready list (and a wake-up) with
+ * what is there), inside this loop's livehub_group_dispatch(), so on the
+ * loop's own thread. It only queues the connection: the ready list with
  * --merge-ms 0 or for a player still waiting for its first bytes, else the
  * flush list that the next timer firing writes out.
  * The registration's reference keeps `c` alive for as long as this runs. */
@@ -112,12 +154,11 @@ void on_player_notify(void *userdata)
 {
     conn *c = userdata;
     loop *l = c->loop;
-    int wake = 0;
     pthread_mutex_lock(&l->mu);
-    if (g.merge_ms == 0 || c->prompt) wake = ready_push_locked(c);
+    if (g.merge_ms == 0 || c->prompt) ready_push_locked(c);
     else flush_push_locked(c);
     pthread_mutex_unlock(&l->mu);
-    if (wake) loop_wake(l);
+    /* The loop drains its ready list after this turn: no wake-up needed. */
 }
 
 /* The release function of the notify registration: livehub calls it once,
@@ -133,7 +174,7 @@ void on_player_notify_release(void *userdata)
  * timer (merged writes). Owner loop. */
 void player_joined(conn *c)
 {
-    if (!g.merge_ms) return;
+    if (c->prompt) loop_prompt_end(c->loop);
     pthread_mutex_lock(&c->loop->mu);
     c->prompt = 0;
     pthread_mutex_unlock(&c->loop->mu);
@@ -191,13 +232,14 @@ static conn *ready_pop(loop *l)
 
 /* ---- the loop's own events ---- */
 
-/* The eventfd: new connections, stop requests; the ready list is drained
- * after every epoll batch anyway. */
+/* The eventfd: the group's wake (its players' news), new connections,
+ * stop requests; the ready list is drained after every epoll batch. */
 static void on_wake(loop *l)
 {
     uint64_t v;
     if (read(l->wakefd, &v, sizeof v) < 0 && errno != EAGAIN)
         say("loop %d: eventfd read: %s", l->id, strerror(errno));
+    loop_dispatch(l);
     handoff *items = NULL;
     size_t count = 0;
     pthread_mutex_lock(&l->mu);
@@ -293,7 +335,10 @@ static void on_timer(loop *l)
         l->next_tick_ms = now + TICK_MS;
         tick(l);
     }
-    if (g.merge_ms) flush_players(l);
+    if (g.merge_ms) {
+        loop_dispatch(l);            /* the armed players with news join the flush list */
+        flush_players(l);
+    }
 }
 
 static void drain_ready(loop *l)
@@ -347,6 +392,7 @@ loop *loop_new(int id)
     l->src_tcp.kind = SRC_LISTEN_TCP;
     l->src_rtmp.kind = SRC_LISTEN_RTMP;
     pthread_mutex_init(&l->mu, NULL);
+    if (livehub_group_new(on_group_wake, l, &l->group) != LIVEHUB_OK) die("loop %d: group", id);
     l->rbuf = xcalloc(1, READ_CHUNK);
     l->iov = xcalloc(IOV_BATCH, sizeof *l->iov);
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -374,6 +420,9 @@ loop *loop_new(int id)
 
 void loop_free(loop *l)
 {
+    /* Its players are released (loop_main's shutdown): the wake never runs
+     * again once this returns. */
+    livehub_group_release(l->group);
     for (size_t i = 0; i < l->inbox_len; i++) close(l->inbox[i].fd);   /* never taken over */
     free(l->inbox);
     close(l->epfd);

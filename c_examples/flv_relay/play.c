@@ -203,20 +203,25 @@ void start_play(conn *c, int head_only)
         respond_head(c, FLV_HEAD, sizeof FLV_HEAD - 1);
         return;
     }
-    /* NULL options: rebased timestamps (each player starts at 0) and the
-     * hub's republish wait. The player joins at the newest keyframe, after
+    /* Rebased timestamps (each player starts at 0), the hub's republish
+     * wait, and this loop's group: the player's notify callback runs in
+     * the loop's dispatch. The player joins at the newest keyframe, after
      * the metadata and sequence headers. */
-    r = livehub_stream_play(s, NULL, &c->player);
+    livehub_play_options opts;
+    livehub_play_options_init(&opts);
+    opts.group = c->loop->group;
+    r = livehub_stream_play(s, &opts, &c->player);
     livehub_stream_release(s);
     if (r != LIVEHUB_OK) {
         respond_text(c, 404, "Not Found", "stream closed\n", 0);
         return;
     }
-    /* From here on livehub may call on_player_notify(c) on any thread;
-     * until its first bytes, a player is woken at once (prompt). The
+    /* From here on the loop's dispatch may call on_player_notify(c); until
+     * its first bytes, a player's news wakes the loop at once (prompt). The
      * registration holds a reference to c until livehub calls
      * on_player_notify_release(c): when we release the player. */
     c->prompt = 1;
+    loop_prompt_begin(c->loop);
     c->refs++;
     r = livehub_player_set_notify_with_release(c->player, on_player_notify, c, on_player_notify_release);
     if (r != LIVEHUB_OK) {

@@ -164,6 +164,13 @@ struct loop {
     pthread_t thread;
     int epfd, wakefd, timerfd;
     evsrc src_wake, src_timer, src_http, src_tcp, src_rtmp;
+    /* This loop's livehub group: every player of the loop is in it. A
+     * push wakes the group once (on_group_wake writes the eventfd); the
+     * loop's livehub_group_dispatch() runs the players' notify callbacks
+     * here, on the loop's thread. */
+    livehub_group *group;
+    int prompt_players;          /* players before their first bytes
+                                    (__atomic: read by on_group_wake) */
 
     /* Shared with other threads, guarded by mu. */
     pthread_mutex_t mu;
@@ -217,6 +224,9 @@ loop *loop_new(int id);
 void loop_free(loop *l);
 void *loop_main(void *arg);
 void loop_wake(loop *l);
+void loop_dispatch(loop *l);
+void loop_prompt_begin(loop *l);
+void loop_prompt_end(loop *l);
 void loop_stop(loop *l);
 void ready_push(conn *c);
 void flush_push(conn *c);

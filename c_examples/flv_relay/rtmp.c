@@ -73,6 +73,7 @@ static void answer_play(conn *c, const rtmp_pending *p)
         livehub_play_options opts;
         livehub_play_options_init(&opts);
         if (g.wait_ms) opts.republish_wait_ms = g.wait_ms;
+        opts.group = c->loop->group;   /* its callback runs in this loop's dispatch */
         r = livehub_stream_play(st, &opts, &pl);
         livehub_stream_release(st);
     }
@@ -88,11 +89,13 @@ static void answer_play(conn *c, const rtmp_pending *p)
      * releases the player (always on this loop: at the end of the stream,
      * on the client's deleteStream, or with the session). */
     c->prompt = 1;
+    loop_prompt_begin(c->loop);
     c->head_sent = 0;
     c->refs++;
     r = livehub_player_set_notify_with_release(pl, on_player_notify, c, on_player_notify_release);
     if (r != LIVEHUB_OK) {
         c->refs--;                   /* nothing registered, release not called */
+        player_joined(c);            /* no longer waiting for first bytes */
         livehub_player_release(pl);
         livehub_rtmp_session_reject(c->rtmp, p->id, LIVEHUB_RTMP_REJECT_DENIED);
         return;

@@ -14,6 +14,7 @@
 //! them), so that an old binary calling the old symbol is never written past
 //! the end of its struct.
 
+use super::group::{group_ref, livehub_group};
 use super::result::{livehub_result, LIVEHUB_ERR_INVALID_ARG};
 use super::tag::LIVEHUB_MAX_TAG_SIZE;
 use crate::{Clock, Config, PlayOptions, TimestampMode};
@@ -108,6 +109,11 @@ pub struct livehub_play_options {
     /// How long this player waits for a new publisher, in ms;
     /// LIVEHUB_INHERIT (default) for the hub's `republish_wait_ms`.
     pub republish_wait_ms: u32,
+    /// The event loop's group this player belongs to (borrowed for the
+    /// call; the player keeps what it needs), or NULL (default): the
+    /// player's notify callback then runs on the thread that changed the
+    /// stream. With a group, it runs in `livehub_group_dispatch()`.
+    pub group: *mut livehub_group,
 }
 
 /// `(offset, end)` of `field` within `base`, in bytes.
@@ -179,6 +185,7 @@ fn play_options_defaults() -> livehub_play_options {
         struct_size: size_of::<livehub_play_options>() as u32,
         timestamp_mode: LIVEHUB_TIMESTAMP_REBASE,
         republish_wait_ms: LIVEHUB_INHERIT,
+        group: std::ptr::null_mut(),
     }
 }
 
@@ -283,6 +290,7 @@ pub(crate) unsafe fn play_options_from_c(
         // Each copy reads within `size` bytes: contract of this function.
         copy_field_within!(opts, size, o.timestamp_mode);
         copy_field_within!(opts, size, o.republish_wait_ms);
+        copy_field_within!(opts, size, o.group);
     }
     let timestamps = match o.timestamp_mode {
         LIVEHUB_TIMESTAMP_REBASE => TimestampMode::Rebase,
@@ -293,9 +301,13 @@ pub(crate) unsafe fn play_options_from_c(
         LIVEHUB_INHERIT => None,
         ms => Some(ms),
     };
+    // SAFETY: `group` is NULL or a live group handle, not released during
+    // this call (contract of `livehub_stream_play()`).
+    let group = unsafe { group_ref(o.group) }.cloned();
     Ok(PlayOptions {
         timestamps,
         republish_wait_ms,
+        group,
     })
 }
 
@@ -320,7 +332,11 @@ pub extern "C" fn livehub_config_init(cfg: *mut livehub_config) {
 }
 
 /// Fills `*opts` with the defaults (LIVEHUB_TIMESTAMP_REBASE,
-/// LIVEHUB_INHERIT) and sets `opts->struct_size`.
+/// LIVEHUB_INHERIT, no group) and sets `opts->struct_size`. The header
+/// maps this name to `livehub_play_options_init_v2()`; the symbol itself
+/// is kept for programs built against the first version of the struct,
+/// and writes only that version's fields (`struct_size`, `timestamp_mode`,
+/// `republish_wait_ms`).
 ///
 /// Ownership: `opts` is the caller's; it is only written.
 ///
@@ -329,6 +345,33 @@ pub extern "C" fn livehub_config_init(cfg: *mut livehub_config) {
 /// Returns nothing; NULL `opts`: does nothing.
 #[no_mangle]
 pub extern "C" fn livehub_play_options_init(opts: *mut livehub_play_options) {
+    ffi_panic_boundary! {
+        if !opts.is_null() {
+            let d = play_options_defaults();
+            let first = opts.cast::<u32>();
+            // SAFETY: the caller passes NULL (handled) or a pointer to a
+            // writable struct of at least the first version's layout: three
+            // `u32`s, `struct_size` first.
+            unsafe {
+                first.write(PLAY_OPTIONS_MIN_SIZE as u32);
+                first.add(1).write(d.timestamp_mode);
+                first.add(2).write(d.republish_wait_ms);
+            }
+        }
+    }
+}
+
+/// Fills `*opts` with the defaults (LIVEHUB_TIMESTAMP_REBASE,
+/// LIVEHUB_INHERIT, `group` NULL) and sets `opts->struct_size`: the
+/// `livehub_play_options_init()` of this header (the name is mapped to it).
+///
+/// Ownership: `opts` is the caller's; it is only written.
+///
+/// Threads: any, concurrently (on different structs).
+///
+/// Returns nothing; NULL `opts`: does nothing.
+#[no_mangle]
+pub extern "C" fn livehub_play_options_init_v2(opts: *mut livehub_play_options) {
     ffi_panic_boundary! {
         if !opts.is_null() {
             // SAFETY: the caller passes NULL (handled) or a pointer to a

@@ -13,8 +13,8 @@
 //! - [`result`]: `livehub_result`, its codes, `livehub_result_str`,
 //!   `livehub_version`.
 //! - [`config`], [`tag`]: the plain `#[repr(C)]` structs and constants.
-//! - [`hub`], [`stream`], [`publisher`], [`player`], [`rtmp`]: one module
-//!   per C type.
+//! - [`hub`], [`stream`], [`publisher`], [`player`], [`rtmp`], [`group`]: one
+//!   module per C type.
 //!
 //! # Rules every function here follows
 //!
@@ -52,6 +52,8 @@ pub(crate) mod handle;
 pub(crate) mod result;
 
 pub(crate) mod tag;
+
+pub(crate) mod group;
 
 pub(crate) mod config;
 

@@ -27,8 +27,10 @@
 //!
 //! The files: [`wake`](self) holds [`Notifier`], one player's wake-up (its
 //! callback and the signal `wait` blocks on); `waiter` holds what a
-//! stream's waiter list is made of and the arm/take/fire protocol.
+//! stream's waiter list is made of and the arm/take/fire protocol;
+//! [`group`] the player groups (one wake-up per event loop).
 
+pub mod group;
 mod waiter;
 mod wake;
 

@@ -7,12 +7,16 @@
 //! - *Fire* ([`Wakeups::fire`], after the lock is released): each waiter's
 //!   wake-up runs once.
 //!
-//! A push costs O(entries on the list). Today every entry is one player;
-//! an entry that stands for many players (a group of them) keeps the cost
-//! independent of the number of players.
+//! A player of a [`Group`](crate::Group) never goes on the list: it arms
+//! into its group's [`GroupLink`] on this stream, which the stream keeps
+//! for as long as that group has players here. *Take* also takes each link
+//! that a player armed into since the last take, and *fire* signals those
+//! links' groups. A push costs O(single players armed + groups with
+//! players on the stream), never O(grouped players).
 
+use super::group::{Group, GroupLink};
 use super::Notifier;
-use crate::sync::{Arc, Ordering};
+use crate::sync::{fence, Arc, Ordering};
 
 /// What a stream's waiter list holds: something to wake once the stream
 /// changes.
@@ -20,6 +24,9 @@ use crate::sync::{Arc, Ordering};
 pub(crate) enum Waiter {
     /// One player's wake-up.
     Player(Arc<Notifier>),
+    /// A grouped player's wake-up, and its group's link on the stream:
+    /// arming puts it in the link, never on the list.
+    Grouped(Arc<Notifier>, Arc<GroupLink>),
 }
 
 impl Waiter {
@@ -31,6 +38,10 @@ impl Waiter {
                 n.arm();
                 !n.queued.swap(true, Ordering::Relaxed)
             }
+            Waiter::Grouped(n, link) => {
+                link.arm(n);
+                false
+            }
         }
     }
 
@@ -39,6 +50,8 @@ impl Waiter {
     fn dequeue(&self) -> bool {
         match self {
             Waiter::Player(n) => n.queued.swap(false, Ordering::Relaxed),
+            // Never on the list (see `try_queue`).
+            Waiter::Grouped(..) => false,
         }
     }
 
@@ -46,7 +59,20 @@ impl Waiter {
     #[inline]
     fn fire(&self) {
         match self {
-            Waiter::Player(n) => n.fire(),
+            Waiter::Player(n) => {
+                n.fire();
+            }
+            // Never on the list; its callback runs in its group's dispatch.
+            Waiter::Grouped(..) => {}
+        }
+    }
+
+    /// Whether this waiter is on a list now.
+    #[inline]
+    fn is_queued(&self) -> bool {
+        match self {
+            Waiter::Player(n) => n.queued.load(Ordering::Relaxed),
+            Waiter::Grouped(..) => false,
         }
     }
 
@@ -55,6 +81,8 @@ impl Waiter {
     fn same(&self, other: &Waiter) -> bool {
         match (self, other) {
             (Waiter::Player(a), Waiter::Player(b)) => Arc::ptr_eq(a, b),
+            (Waiter::Grouped(a, _), Waiter::Grouped(b, _)) => Arc::ptr_eq(a, b),
+            _ => false,
         }
     }
 }
@@ -62,7 +90,14 @@ impl Waiter {
 /// A stream's armed waiters. Lives under the stream lock.
 #[derive(Default)]
 pub(crate) struct WaitList {
+    /// Armed waiters; an entry that is no longer queued is stale (its
+    /// player left) and is dropped by the next take.
     list: Vec<Waiter>,
+    /// Stale entries in `list`: compacted away once they are half of it,
+    /// so players leaving cost O(1) each, not a scan of the list each.
+    stale: usize,
+    /// One link per group with players on this stream, and how many.
+    links: Vec<(Arc<GroupLink>, usize)>,
 }
 
 impl WaitList {
@@ -74,22 +109,57 @@ impl WaitList {
         }
     }
 
-    /// Takes `w` off the list (a player going away).
+    /// Takes `w` off the list (a player going away); a grouped player
+    /// also leaves its link, which goes with its group's last player here.
     pub fn remove(&mut self, w: &Waiter) {
         if w.dequeue() {
-            self.list.retain(|x| !x.same(w));
+            self.stale += 1;
+            if self.stale * 2 > self.list.len() {
+                self.list.retain(Waiter::is_queued);
+                self.stale = 0;
+            }
+        }
+        if let Waiter::Grouped(n, link) = w {
+            link.disarm(n);
+            if let Some(i) = self.links.iter().position(|(l, _)| Arc::ptr_eq(l, link)) {
+                self.links[i].1 -= 1;
+                if self.links[i].1 == 0 {
+                    self.links.swap_remove(i);
+                }
+            }
         }
     }
 
+    /// The link of `group` on this stream, made with its first player here.
+    pub fn link(&mut self, group: &Group) -> Arc<GroupLink> {
+        if let Some((link, n)) = self.links.iter_mut().find(|(l, _)| l.is_of(group)) {
+            *n += 1;
+            return link.clone();
+        }
+        let link = Arc::new(GroupLink::new(group));
+        self.links.push((link.clone(), 1));
+        link
+    }
+
     /// Moves every waiter into `into` (which must be empty: it is fired
-    /// after every take), marking them as off the list. The two vectors
-    /// swap, so neither allocates in the steady state.
+    /// after every take), marking them as off the list, and the links some
+    /// player armed into since the last take. The vectors swap, so neither
+    /// allocates in the steady state. Call after the change is stored: the
+    /// fence pairs with the one in [`GroupLink::arm`].
     #[inline]
     pub fn take(&mut self, into: &mut Wakeups) {
-        debug_assert!(into.list.is_empty());
+        debug_assert!(into.list.is_empty() && into.links.is_empty());
         std::mem::swap(&mut self.list, &mut into.list);
-        for w in &into.list {
-            w.dequeue();
+        // Stale entries (players gone since they armed) are not fired.
+        into.list.retain(Waiter::dequeue);
+        self.stale = 0;
+        if !self.links.is_empty() {
+            fence(Ordering::SeqCst);
+            for (link, _) in &self.links {
+                if link.take_pending() {
+                    into.links.push(link.clone());
+                }
+            }
         }
     }
 }
@@ -98,6 +168,7 @@ impl WaitList {
 #[derive(Default)]
 pub(crate) struct Wakeups {
     list: Vec<Waiter>,
+    links: Vec<Arc<GroupLink>>,
 }
 
 impl Wakeups {
@@ -106,6 +177,15 @@ impl Wakeups {
     pub fn fire(&mut self) {
         for w in self.list.drain(..) {
             w.fire();
+        }
+        self.signal_groups();
+    }
+
+    /// Hands each link taken to its group (which wakes, at most once per
+    /// dispatch).
+    fn signal_groups(&mut self) {
+        for link in self.links.drain(..) {
+            GroupLink::signal(&link);
         }
     }
 
@@ -118,5 +198,8 @@ impl Wakeups {
                 w.fire();
             }
         }
+        // A grouped caller's own callback runs in its group's dispatch,
+        // not inside this call: its link is signalled like the others.
+        self.signal_groups();
     }
 }

@@ -67,9 +67,9 @@ impl Notifier {
         lock(&self.state).signaled = false;
     }
 
-    /// Signals waiters and runs the callback, if any. Must be called with no
-    /// livehub lock held.
-    pub(crate) fn fire(&self) {
+    /// Signals waiters and runs the callback, if any; returns whether a
+    /// callback ran. Must be called with no livehub lock held.
+    pub(crate) fn fire(&self) -> bool {
         let me = current_thread();
         let callback = {
             let mut st = lock(&self.state);
@@ -82,7 +82,7 @@ impl Notifier {
                     st.running.push(me);
                     cb
                 }
-                None => return,
+                None => return false,
             }
         };
         // Removes this thread from `running` even if the callback unwinds.
@@ -100,6 +100,7 @@ impl Notifier {
         }
         let _done = Done(self, me);
         callback();
+        true
     }
 
     /// Blocks until fired or until `deadline` (`None`: no deadline). Returns

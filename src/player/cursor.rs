@@ -12,6 +12,7 @@ use crate::config::TimestampMode;
 use crate::error::Error;
 use crate::flv;
 use crate::log::log;
+use crate::notify::Waiter;
 use crate::ring::{Entry, Segment, TagView};
 use crate::stream::{At, Next, Skip};
 use crate::sync::Arc;
@@ -206,9 +207,47 @@ impl Player {
                         size: len as u32,
                     });
                 }
-                None => self.refill()?,
+                None => {
+                    if self.arm_at_edge() {
+                        return Err(Error::Again);
+                    }
+                    self.refill()?
+                }
             }
         }
+    }
+
+    /// A grouped player at the live edge of its segment arms into its
+    /// group without the stream lock, when nothing but the next tag can be
+    /// news for it: the segment still in the window and not sealed, no
+    /// change but appended tags since the slow path last looked
+    /// (`seen_events`), no republish-wait deadline to keep. After arming it
+    /// looks again for the next tag and for a change (see
+    /// [`GroupLink::arm`](crate::notify::group::GroupLink)): if either came
+    /// meanwhile it takes the slow path instead (the arming then costs at
+    /// most one spurious callback). Returns whether it armed.
+    fn arm_at_edge(&mut self) -> bool {
+        let Waiter::Grouped(n, link) = &self.waiter else {
+            return false;
+        };
+        if self.waiting || self.recheck_ms.is_some() {
+            return false;
+        }
+        let Some(seg) = self.live_segment() else {
+            return false;
+        };
+        // A segment sealed before the last slow path is not a change since
+        // then: look at the segment itself. One sealed later comes with a
+        // change, which the look after arming sees.
+        if !seg.covers(self.seq) || seg.is_sealed() || self.stream.events() != self.seen_events {
+            return false;
+        }
+        link.arm(n);
+        if seg.get(self.seq).is_some() || self.stream.events() != self.seen_events {
+            return false;
+        }
+        self.mirror();
+        true
     }
 
     /// Counts one tag handed out.
@@ -291,7 +330,8 @@ impl Player {
             pending_metadata,
             fresh: self.stats.tags_out == 0,
         };
-        let step = self.stream.step(&at, &self.waiter, now);
+        let step = self.stream.step(&at, self.armed_waiter(), now);
+        self.seen_events = step.events;
         if let Some(skip) = step.skip {
             self.skip_to(skip);
         }

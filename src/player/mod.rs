@@ -84,6 +84,14 @@ pub struct Player {
     notifier: Arc<Notifier>,
     /// What the stream arms when this player has nothing to read.
     waiter: Waiter,
+    /// A grouped player's wake-up for `wait` (armed on the stream, no
+    /// callback: the player's callback runs only in its group's
+    /// dispatch), made by its first `wait`.
+    wait_waiter: Option<Waiter>,
+    /// Inside `wait`.
+    waiting: bool,
+    /// `Stream::events` as the last slow path saw it.
+    seen_events: u64,
     /// The stream's record of this player.
     slot: Arc<PlayerSlot>,
     /// The segment holding `seq`, pinned while this player reads it.
@@ -146,10 +154,17 @@ impl Player {
         let wait_ms = opts
             .republish_wait_ms
             .unwrap_or(stream.config().republish_wait_ms);
-        let joined = stream.join(wait_ms)?;
+        let joined = stream.join(wait_ms, opts.group.as_ref())?;
         let notifier = Arc::new(Notifier::new());
+        let waiter = match joined.link {
+            Some(link) => Waiter::Grouped(notifier.clone(), link),
+            None => Waiter::Player(notifier.clone()),
+        };
         Ok(Player {
-            waiter: Waiter::Player(notifier.clone()),
+            waiter,
+            wait_waiter: None,
+            waiting: false,
+            seen_events: joined.events,
             notifier,
             slot: joined.slot,
             seg: joined.seg,
@@ -228,6 +243,19 @@ impl Player {
     /// [`Error::Timeout`].
     pub fn wait(&mut self, timeout: Duration) -> Result<(), Error> {
         self.begin_call();
+        if let Waiter::Grouped(..) = self.waiter {
+            self.wait_waiter
+                .get_or_insert_with(|| Waiter::Player(Arc::new(Notifier::new())));
+        }
+        self.waiting = true;
+        let result = self.wait_armed(timeout);
+        self.waiting = false;
+        result
+    }
+
+    /// `wait`'s loop: with `waiting` set, the slow path arms the waiter
+    /// that [`wait_notifier`](Self::wait_notifier) blocks on.
+    fn wait_armed(&mut self, timeout: Duration) -> Result<(), Error> {
         let deadline = Instant::now().checked_add(timeout);
         loop {
             match self.poll() {
@@ -239,13 +267,39 @@ impl Player {
                 let t = Instant::now() + Duration::from_millis(ms);
                 until = Some(until.map_or(t, |d| d.min(t)));
             }
-            self.notifier.wait_until(until);
+            self.wait_notifier().wait_until(until);
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return match self.poll() {
                     Err(Error::Again) => Err(Error::Timeout),
                     other => other,
                 };
             }
+        }
+    }
+
+    /// What `wait` blocks on: the player's notifier, or a grouped player's
+    /// own wake-up on the stream.
+    fn wait_notifier(&self) -> &Arc<Notifier> {
+        match &self.wait_waiter {
+            Some(Waiter::Player(n)) => n,
+            _ => &self.notifier,
+        }
+    }
+
+    /// The waiter the slow path arms now.
+    pub(super) fn armed_waiter(&self) -> &Waiter {
+        match (&self.wait_waiter, self.waiting) {
+            (Some(w), true) => w,
+            _ => &self.waiter,
+        }
+    }
+
+    /// The player's group link, if it has a group.
+    #[cfg(test)]
+    pub(crate) fn group_link(&self) -> Option<&Arc<crate::notify::group::GroupLink>> {
+        match &self.waiter {
+            Waiter::Grouped(_, link) => Some(link),
+            Waiter::Player(_) => None,
         }
     }
 
@@ -335,6 +389,9 @@ impl Drop for Player {
         // After this, the callback is not running and never runs again.
         self.notifier.set_callback(None);
         self.stream.leave(&self.slot, &self.waiter);
+        if let Some(w) = &self.wait_waiter {
+            self.stream.leave_waiter(w);
+        }
     }
 }
 

@@ -44,9 +44,10 @@ pub(crate) use step::{At, Next, Skip, Step};
 use crate::config::Config;
 use crate::error::Error;
 use crate::log::log;
+use crate::notify::group::{Group, GroupLink};
 use crate::notify::{Waiter, Wakeups};
 use crate::ring::{Entry, Segment};
-use crate::sync::{lock, Arc, Mutex};
+use crate::sync::{lock, Arc, AtomicU64, Mutex, Ordering};
 use state::State;
 use std::any::Any;
 
@@ -62,6 +63,10 @@ pub(crate) struct Shared {
     cfg: std::sync::Arc<Config>,
     state: Mutex<State>,
     userdata: Mutex<Option<Box<dyn Any + Send + Sync>>>,
+    /// `State::changes`, readable without the lock: a grouped player at
+    /// the live edge arms without the lock only while this is what it saw
+    /// on its last slow path.
+    events: AtomicU64,
 }
 
 /// What a player gets when it joins.
@@ -76,6 +81,10 @@ pub(crate) struct Joined {
     pub origin: Option<u64>,
     /// Where the player's timestamps start.
     pub floor: u64,
+    /// Its group's link on this stream, if it has a group.
+    pub link: Option<Arc<GroupLink>>,
+    /// `State::changes` at the join.
+    pub events: u64,
 }
 
 impl Stream {
@@ -87,6 +96,7 @@ impl Stream {
                 state: Mutex::new(State::new(&cfg, now)),
                 cfg,
                 userdata: Mutex::new(None),
+                events: AtomicU64::new(0),
             }),
         }
     }
@@ -106,6 +116,12 @@ impl Stream {
     /// Whether two handles are of the same stream.
     pub fn ptr_eq(a: &Stream, b: &Stream) -> bool {
         Arc::ptr_eq(&a.shared, &b.shared)
+    }
+
+    /// Changes other than appended tags so far (see `State::changes`).
+    #[inline]
+    pub(crate) fn events(&self) -> u64 {
+        self.shared.events.load(Ordering::Relaxed)
     }
 
     /// The key the stream was created under.
@@ -140,6 +156,11 @@ impl Stream {
             let mut st = lock(&self.shared.state);
             let r = f(&mut st, &self.shared.cfg);
             if std::mem::take(&mut st.news) {
+                // Before the take: its fence publishes this to players
+                // arming without the lock.
+                if self.shared.events.load(Ordering::Relaxed) != st.changes {
+                    self.shared.events.store(st.changes, Ordering::Relaxed);
+                }
                 st.waiters.take(wake);
             }
             r
@@ -207,6 +228,7 @@ impl Stream {
         self.update(wake, None, |st, cfg| {
             if st.publishing.leave(id, now) {
                 st.news = true;
+                st.changes += 1;
                 st.republish_wait(now, cfg);
                 st.refresh_idle(now);
             }
@@ -216,7 +238,7 @@ impl Stream {
     /// Attaches a player that waits `wait_ms` for a republish: where it
     /// starts, and its record. [`Error::Closed`] once the stream was
     /// removed.
-    pub(crate) fn join(&self, wait_ms: u32) -> Result<Joined, Error> {
+    pub(crate) fn join(&self, wait_ms: u32, group: Option<&Group>) -> Result<Joined, Error> {
         let now = self.now();
         self.update(&mut Wakeups::default(), None, |st, cfg| {
             if st.closed {
@@ -243,6 +265,8 @@ impl Stream {
                 prelude: st.headers.join_prelude(),
                 origin,
                 floor,
+                link: group.map(|g| st.waiters.link(g)),
+                events: st.changes,
             })
         })
     }
@@ -254,6 +278,11 @@ impl Stream {
         st.waiters.remove(waiter);
         st.players.remove(slot);
         st.refresh_idle(now);
+    }
+
+    /// A grouped player's `wait` waiter goes off the list.
+    pub(crate) fn leave_waiter(&self, waiter: &Waiter) {
+        lock(&self.shared.state).waiters.remove(waiter);
     }
 
     /// The decision for the reader at `at` at clock time `now` (see
@@ -312,6 +341,7 @@ impl Stream {
                 .cut_if_silent(now, cfg.publisher_idle_timeout_ms);
             if let Some(since) = cut {
                 st.news = true;
+                st.changes += 1;
                 st.refresh_idle(since);
             }
             st.republish_wait(now, cfg);

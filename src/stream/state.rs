@@ -50,6 +50,9 @@ pub(super) struct State {
     /// Set by a change players must hear about (a tag, an unpublish, the
     /// end of an epoch); the update path then wakes the waiters.
     pub news: bool,
+    /// News other than appended tags (an unpublish, the end of an epoch, a
+    /// cut publisher), counted; mirrored lock-free in `Shared::events`.
+    pub changes: u64,
 }
 
 impl State {
@@ -73,6 +76,7 @@ impl State {
             tags_in: 0,
             bytes_in: 0,
             news: false,
+            changes: 0,
         }
     }
 
@@ -138,6 +142,7 @@ impl State {
         self.audio_info = None;
         self.rate.clear();
         self.news = true;
+        self.changes += 1;
     }
 
     /// Applies the republish-wait rule at `now`: ends the epoch if the wait

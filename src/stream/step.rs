@@ -41,6 +41,8 @@ pub(crate) struct Step {
     /// The segment to pin from now on (`None`: keep the one it has).
     pub seg: Option<Option<Arc<Segment>>>,
     pub next: Next,
+    /// `State::changes` when the decision was made.
+    pub events: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +84,7 @@ impl State {
             skip: None,
             seg: Some(None),
             next: Next::End,
+            events: self.changes,
         };
         let write_seq = self.ring.write_seq();
         // How long this reader still waits for a republish, if it waits.
@@ -134,6 +137,7 @@ impl State {
             seg: (!same).then(|| seg.cloned()),
             skip,
             next,
+            events: self.changes,
         }
     }
 

@@ -24,10 +24,14 @@ fn config_init_gives_the_documented_defaults() {
     assert!(cfg.clock_userdata.is_null());
     livehub_config_init(null_mut()); // no-op
 
+    // The first version's symbol writes the first version's three fields
+    // only; the header's name maps to _v2, which writes them all.
+    let sentinel_group = 8usize as *mut livehub_group;
     let mut opts = livehub_play_options {
         struct_size: 0,
         timestamp_mode: 7,
         republish_wait_ms: 7,
+        group: sentinel_group,
     };
     livehub_play_options_init(&mut opts);
     assert_eq!(
@@ -36,9 +40,21 @@ fn config_init_gives_the_documented_defaults() {
             struct_size: 12,
             timestamp_mode: LIVEHUB_TIMESTAMP_REBASE,
             republish_wait_ms: LIVEHUB_INHERIT,
+            group: sentinel_group,
+        }
+    );
+    livehub_play_options_init_v2(&mut opts);
+    assert_eq!(
+        opts,
+        livehub_play_options {
+            struct_size: std::mem::size_of::<livehub_play_options>() as u32,
+            timestamp_mode: LIVEHUB_TIMESTAMP_REBASE,
+            republish_wait_ms: LIVEHUB_INHERIT,
+            group: null_mut(),
         }
     );
     livehub_play_options_init(null_mut()); // no-op
+    livehub_play_options_init_v2(null_mut()); // no-op
     assert_eq!(LIVEHUB_INHERIT, u32::MAX);
 }
 
@@ -59,7 +75,12 @@ fn struct_layouts_match_the_header() {
     assert_eq!(off(&c.gop_max_bytes as *const u64 as *const u8), 32);
     assert_eq!(off(&c.max_tag_size as *const u32 as *const u8), 40);
     assert_eq!(config_min_size(), 44);
-    assert_eq!(size_of::<livehub_play_options>(), PLAY_OPTIONS_MIN_SIZE);
+    // The first version's three u32s, then `group` at pointer alignment.
+    assert_eq!(PLAY_OPTIONS_MIN_SIZE, 12);
+    assert_eq!(
+        size_of::<livehub_play_options>(),
+        if ptr == 8 { 24 } else { 16 }
+    );
     assert_eq!(size_of::<livehub_iovec>(), 2 * ptr);
     assert_eq!(align_of::<livehub_iovec>(), ptr);
     assert_eq!(
@@ -190,6 +211,7 @@ fn play_options_are_checked_and_applied() {
         struct_size: 0,
         timestamp_mode: 0,
         republish_wait_ms: 0,
+        group: null_mut(),
     };
     assert_eq!(
         livehub_stream_play(s, &opts, &mut pl),

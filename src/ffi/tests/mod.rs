@@ -4,6 +4,7 @@
 
 mod arguments;
 mod config;
+mod group;
 mod header;
 mod hub;
 mod notify;
@@ -14,6 +15,7 @@ mod stats;
 mod stream;
 
 use super::config::*;
+use super::group::*;
 use super::handle::try_clone_arc;
 use super::hub::*;
 use super::panic::catch_panic;
