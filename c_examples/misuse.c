@@ -563,11 +563,90 @@ static void wrong_state(void)
     printf("misuse: calls in the wrong state: ok\n");
 }
 
+/* ------------------------------------------------------------------------- */
+/* Player groups                                                             */
+/* ------------------------------------------------------------------------- */
+
+static int wakes = 0, group_notified = 0;
+static void on_wake(void *userdata) { (void)userdata; wakes++; }
+static void on_group_notify(void *userdata) { (void)userdata; group_notified++; }
+
+static void groups(void)
+{
+    livehub_hub *hub = new_hub(LIVEHUB_MAX_TAG_SIZE);
+    livehub_group *g = (livehub_group *)&drops;
+    size_t fired = 777;
+    livehub_tag tag;
+
+    /* NULL arguments. */
+    CODE(livehub_group_new(on_wake, NULL, NULL), LIVEHUB_ERR_NULL);
+    CODE(livehub_group_dispatch(NULL, &fired), LIVEHUB_ERR_NULL);
+    EXPECT(fired == 777, "fired_out written by a failed dispatch");
+    livehub_group_release(NULL);
+
+    /* A group, one player in it: news wakes the group once, dispatch runs
+     * the callback; fired_out may be NULL. */
+    CODE(livehub_group_new(on_wake, NULL, &g), LIVEHUB_OK);
+    livehub_stream *s = NULL;
+    livehub_publisher *pub = NULL;
+    livehub_player *pl = NULL, *other = NULL;
+    CODE(livehub_hub_stream(hub, "live/group", &s), LIVEHUB_OK);
+    CODE(livehub_stream_publish(s, &pub), LIVEHUB_OK);
+    livehub_play_options o;
+    livehub_play_options_init(&o);
+    o.group = g;
+    CODE(livehub_stream_play(s, &o, &pl), LIVEHUB_OK);
+    CODE(livehub_player_set_notify(pl, on_group_notify, NULL), LIVEHUB_OK);
+    CODE(livehub_player_read(pl, &tag), LIVEHUB_AGAIN);
+    CODE(livehub_publisher_push_tag(pub, LIVEHUB_TAG_AUDIO, 0, AAC_SH, sizeof AAC_SH), LIVEHUB_OK);
+    CODE(livehub_publisher_push_tag(pub, LIVEHUB_TAG_AUDIO, 23, AAC_FRAME, sizeof AAC_FRAME), LIVEHUB_OK);
+    EXPECT(wakes == 1 && group_notified == 0, "wakes %d, callbacks %d before dispatch", wakes, group_notified);
+    CODE(livehub_group_dispatch(g, &fired), LIVEHUB_OK);
+    EXPECT(fired == 1 && group_notified == 1, "dispatch ran %zu callbacks (%d)", fired, group_notified);
+    CODE(livehub_group_dispatch(g, NULL), LIVEHUB_OK);
+    EXPECT(group_notified == 1, "a second dispatch ran a callback again");
+
+    /* Dispatch after the group's player was released: nothing runs. */
+    CODE(livehub_stream_play(s, &o, &other), LIVEHUB_OK);
+    CODE(livehub_player_set_notify(other, on_group_notify, NULL), LIVEHUB_OK);
+    drain_to(other, LIVEHUB_AGAIN, "grouped player");
+    CODE(livehub_publisher_push_tag(pub, LIVEHUB_TAG_AUDIO, 46, AAC_FRAME, sizeof AAC_FRAME), LIVEHUB_OK);
+    livehub_player_release(other);
+    other = NULL;
+    group_notified = 0;
+    drain_to(pl, LIVEHUB_AGAIN, "grouped player");
+    CODE(livehub_group_dispatch(g, &fired), LIVEHUB_OK);
+    EXPECT(group_notified == 0 && fired == 0, "dispatch ran the callback of a released player (%d, %zu)",
+           group_notified, fired);
+
+    /* The group released while its player lives: the player keeps
+     * working (reads, wait), only its callback no longer runs. */
+    drain_to(pl, LIVEHUB_AGAIN, "grouped player");
+    livehub_group_release(g);
+    g = NULL;
+    int before = wakes;
+    group_notified = 0;
+    CODE(livehub_publisher_push_tag(pub, LIVEHUB_TAG_AUDIO, 69, AAC_FRAME, sizeof AAC_FRAME), LIVEHUB_OK);
+    EXPECT(wakes == before && group_notified == 0, "a released group was woken (%d) or dispatched (%d)",
+           wakes - before, group_notified);
+    CODE(livehub_player_wait(pl, 0), LIVEHUB_OK);
+    CODE(livehub_player_read(pl, &tag), LIVEHUB_OK);
+    EXPECT(tag.timestamp >= 23, "the player of a released group read ts %u", (unsigned)tag.timestamp);
+
+    /* Still usable end to end. */
+    livehub_player_release(pl);
+    livehub_publisher_release(pub);
+    livehub_stream_release(s);
+    livehub_hub_release(hub);
+    printf("misuse: player groups: ok\n");
+}
+
 int main(void)
 {
     null_arguments();
     bad_values();
     wrong_state();
+    groups();
     if (failures) {
         printf("misuse: FAILED %d of %d checks\n", failures, checks);
         return 1;

@@ -581,7 +581,10 @@ typedef struct livehub_config {
  * first tag is 0 (LIVEHUB_TIMESTAMP_REBASE, the default; metadata and
  * sequence headers handed out at a join or a skip carry the current
  * position) or as it is (LIVEHUB_TIMESTAMP_ABSOLUTE). Either way a
- * player's timestamps never decrease, across republishes too.
+ * player's timestamps never decrease, across republishes too, except that
+ * they are 32-bit FLV timestamps: they wrap from 0xFFFFFFFF to 0 when the
+ * timeline passes 2^32 ms (49.7 days; in absolute mode, as soon as the
+ * publisher's own timestamps wrapped), which a player reads modulo 2^32.
  */
 typedef struct livehub_play_options {
     /**
@@ -755,7 +758,8 @@ typedef struct livehub_tag {
      */
     uint8_t type;
     /**
-     * Milliseconds, after the player's timestamp policy; never goes back.
+     * Milliseconds, after the player's timestamp policy; never goes back
+     * (modulo 2^32: see `livehub_play_options` on wrapping).
      */
     uint32_t timestamp;
     /**

@@ -6,7 +6,7 @@
 //!
 //! Beyond "no panic":
 //! - every result is one the operation can give;
-//! - per player: timestamps never go back, tags are audio / video /
+//! - per player: timestamps never go back (modulo 2^32), tags are audio / video /
 //!   script, `Eof` is sticky, `wait` returning `Ok` means the next read is
 //!   not `Again`, and the bytes of `read_flv` / `read_iov` demux as clean
 //!   FLV carrying tags in order;
@@ -111,6 +111,13 @@ enum Op {
     DropHub,
 }
 
+/// Whether FLV timestamp `ts` comes at or after `last`: 32-bit timestamps
+/// wrap (an absolute timeline that passes 2^32 ms, as its publisher's did),
+/// so "after" is modulo 2^32, as a decoder reads it.
+fn forward(last: u32, ts: u32) -> bool {
+    ts.wrapping_sub(last) < 1 << 31
+}
+
 /// Counts stream userdata drops.
 struct Probe(Arc<AtomicUsize>);
 impl Drop for Probe {
@@ -134,7 +141,7 @@ impl Reader {
     fn tag(&mut self, tag_type: u8, ts: u32) {
         assert!(matches!(tag_type, 8 | 9 | 18), "tag type {tag_type}");
         if let Some(last) = self.last_ts {
-            assert!(ts >= last, "timestamp went back {last} -> {ts}");
+            assert!(forward(last, ts), "timestamp went back {last} -> {ts}");
         }
         self.last_ts = Some(ts);
     }
@@ -224,7 +231,7 @@ impl Reader {
             assert!(size <= MAX_TAG as usize, "FLV tag of {size} bytes");
             assert_eq!(u24(&b[at + 8..]), 0, "FLV StreamID");
             let ts = u24(&b[at + 4..]) | u32::from(b[at + 7]) << 24;
-            assert!(last.map_or(true, |l| ts >= l), "FLV timestamps went back");
+            assert!(last.map_or(true, |l| forward(l, ts)), "FLV timestamps went back");
             last = Some(ts);
             if b.len() - at < 11 + size + 4 {
                 break;

@@ -44,7 +44,8 @@ const _: () = assert!(LIVEHUB_MAX_TAG_SIZE == flv::MAX_DATA_SIZE);
 pub struct livehub_tag {
     /// `LIVEHUB_TAG_AUDIO`, `LIVEHUB_TAG_VIDEO` or `LIVEHUB_TAG_SCRIPT`.
     pub r#type: u8,
-    /// Milliseconds, after the player's timestamp policy; never goes back.
+    /// Milliseconds, after the player's timestamp policy; never goes back
+    /// (modulo 2^32: see `livehub_play_options` on wrapping).
     pub timestamp: u32,
     /// `LIVEHUB_TAG_FLAG_*` bits; unknown bits may appear in later versions.
     pub flags: u32,

@@ -10,7 +10,11 @@
  * notify callbacks while publishers on other threads fire them (some
  * callbacks read their own player), release players while their callbacks
  * may run, set, clear and query stream userdata, take stats, tick the hub
- * and make its clock jump. The hub's republish wait, reaping time, idle
+ * and make its clock jump; RTMP server sessions are fed random splits of
+ * recorded client sessions (tests/data/rtmp/: ffmpeg publishing, ffmpeg
+ * and rtmpdump playing), their publish and play requests answered with
+ * publishers and players of the same keys (or refused), their output
+ * drained in random amounts, and released at random points. The hub's republish wait, reaping time, idle
  * timeouts and lag window are a few tens of milliseconds, on an injected
  * clock that also jumps forward, so every policy fires many times; the run
  * fails if one never did.
@@ -114,6 +118,7 @@ enum op {
     OP_PLAY, OP_READ, OP_READ_BATCH, OP_READ_FLV, OP_READ_IOV, OP_WAIT,
     OP_SET_NOTIFY, OP_CLEAR_NOTIFY, OP_PLAYER_STATS, OP_PLAYER_RELEASE,
     OP_TICK, OP_CLOCK_JUMP, OP_STATS_JSON, OP_HUB_RETAIN, OP_CALLBACK_READ,
+    OP_RTMP_NEW, OP_RTMP_FEED, OP_RTMP_RELEASE,
     OP_COUNT
 };
 static const char *const op_names[OP_COUNT] = {
@@ -123,6 +128,7 @@ static const char *const op_names[OP_COUNT] = {
     "stream_play", "player_read", "player_read_batch", "player_read_flv", "player_read_iov", "player_wait",
     "set_notify", "clear_notify", "player_get_stats", "player_release",
     "hub_tick", "clock_jump", "hub_stats_json", "hub_retain_release", "read_in_callback",
+    "rtmp_session_new", "rtmp_feed_and_serve", "rtmp_session_release",
 };
 /* How often each operation is picked. */
 static const uint32_t op_weight[OP_COUNT] = {
@@ -132,6 +138,7 @@ static const uint32_t op_weight[OP_COUNT] = {
     5, 10, 6, 6, 6, 3,
     3, 1, 1, 4,
     3, 1, 1, 1, 0,
+    1, 8, 1,
 };
 
 static long op_count[OP_COUNT];
@@ -363,11 +370,22 @@ static stream_slot streams[N_STREAMS];
 static pub_slot pubs[N_PUBS];
 static player_slot players[N_PLAYERS];
 
+#define N_RTMP 6
+typedef struct {
+    pthread_mutex_t mu;
+    livehub_rtmp_session *s;
+    int rec;
+    size_t fed;
+    int closed;
+} rtmp_slot;
+static rtmp_slot rtmps[N_RTMP];
+
 static void init_slots(void)
 {
     for (int i = 0; i < N_STREAMS; i++) pthread_mutex_init(&streams[i].mu, NULL);
     for (int i = 0; i < N_PUBS; i++) pthread_mutex_init(&pubs[i].mu, NULL);
     for (int i = 0; i < N_PLAYERS; i++) pthread_mutex_init(&players[i].mu, NULL);
+    for (int i = 0; i < N_RTMP; i++) pthread_mutex_init(&rtmps[i].mu, NULL);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -731,6 +749,8 @@ static void op_push_bad_tag(pub_slot *ps, rng *r)
     }
 }
 
+static void op_rtmp(rng *r, enum op op);
+
 static void do_op(rng *r, enum op op)
 {
     atomic_add(&op_count[op], 1);
@@ -954,6 +974,11 @@ static void do_op(rng *r, enum op op)
         else EXPECT(len + 1 > cap, "stats_json said BUFFER for %zu in %zu", len, cap);
         break;
     }
+    case OP_RTMP_NEW:
+    case OP_RTMP_FEED:
+    case OP_RTMP_RELEASE:
+        op_rtmp(r, op);
+        break;
     case OP_HUB_RETAIN: {
         livehub_hub *h = livehub_hub_retain(hub);
         EXPECT(h == hub, "hub_retain returned another pointer");
@@ -963,6 +988,146 @@ static void do_op(rng *r, enum op op)
     default:
         break;
     }
+}
+
+/* ------------------------------------------------------------------------- */
+/* RTMP sessions fed random splits of recorded client sessions               */
+/* ------------------------------------------------------------------------- */
+
+/* tests/data/rtmp/: what ffmpeg (publishing, playing) and rtmpdump
+ * (playing) sent to a server. */
+static const char *const recordings[] = {
+    "tests/data/rtmp/ffmpeg_publish.bin", "tests/data/rtmp/ffmpeg_play.bin", "tests/data/rtmp/rtmpdump_play.bin",
+};
+#define N_RECORDINGS 3
+static uint8_t *rec_bytes[N_RECORDINGS];
+static size_t rec_len[N_RECORDINGS];
+static long rtmp_published, rtmp_played, rtmp_rejected, rtmp_errors, rtmp_out_bytes;
+
+static void load_recordings(void)
+{
+    for (int i = 0; i < N_RECORDINGS; i++) {
+        FILE *f = fopen(recordings[i], "rb");
+        if (!f) { fprintf(stderr, "stress: %s: cannot open (run from the repository root)\n", recordings[i]); exit(2); }
+        fseek(f, 0, SEEK_END);
+        long n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        rec_bytes[i] = malloc((size_t)n);
+        if (n <= 0 || fread(rec_bytes[i], 1, (size_t)n, f) != (size_t)n) { fprintf(stderr, "stress: %s: short read\n", recordings[i]); exit(2); }
+        rec_len[i] = (size_t)n;
+        fclose(f);
+    }
+}
+
+
+static const livehub_result R_RTMP_FEED[] = { LIVEHUB_OK, LIVEHUB_ERR_RTMP, LIVEHUB_ERR_CLOSED, END };
+static const livehub_result R_RTMP_ANSWER[] = { LIVEHUB_OK, LIVEHUB_ERR_NOT_FOUND, LIVEHUB_ERR_CLOSED, END };
+static const livehub_result R_RTMP_PUMP[] = { LIVEHUB_OK, LIVEHUB_ERR_CLOSED, END };
+
+/* Answers the session's requests: publish and play on one of the stress
+ * keys (not the recorded one), or a refusal. */
+static void rtmp_events(rtmp_slot *rs, rng *r)
+{
+    livehub_rtmp_event ev;
+    for (int i = 0; i < 8; i++) {
+        livehub_result res = livehub_rtmp_session_next_event(rs->s, &ev);
+        count_result(res);
+        if (res != LIVEHUB_OK) {
+            EXPECT(res == LIVEHUB_AGAIN, "rtmp next_event: %s", livehub_result_str(res));
+            return;
+        }
+        EXPECT(ev.key != NULL && ev.app != NULL && ev.name != NULL, "rtmp event strings NULL");
+        if (ev.kind != LIVEHUB_RTMP_EVENT_PUBLISH && ev.kind != LIVEHUB_RTMP_EVENT_PLAY) continue;
+        livehub_stream *st = NULL;
+        if (chance(r, 5) || expect_in("hub_stream", livehub_hub_stream(hub, keys[below(r, N_KEYS)], &st), R_OK) != LIVEHUB_OK) {
+            atomic_add(&rtmp_rejected, 1);
+            expect_in("rtmp reject", livehub_rtmp_session_reject(rs->s, ev.request_id, LIVEHUB_RTMP_REJECT_BUSY), R_RTMP_ANSWER);
+            livehub_stream_release(st);
+            continue;
+        }
+        if (ev.kind == LIVEHUB_RTMP_EVENT_PUBLISH) {
+            livehub_publisher *p = NULL;
+            if (expect_in("stream_publish", livehub_stream_publish(st, &p), R_PUBLISH) == LIVEHUB_OK) {
+                atomic_add(&rtmp_published, 1);
+                expect_in("rtmp accept_publish", livehub_rtmp_session_accept_publish(rs->s, ev.request_id, p), R_RTMP_ANSWER);
+            } else {
+                atomic_add(&rtmp_rejected, 1);
+                expect_in("rtmp reject", livehub_rtmp_session_reject(rs->s, ev.request_id, LIVEHUB_RTMP_REJECT_BUSY), R_RTMP_ANSWER);
+            }
+        } else {
+            livehub_player *pl = NULL;
+            if (expect_in("stream_play", livehub_stream_play(st, NULL, &pl), R_PLAY) == LIVEHUB_OK) {
+                atomic_add(&rtmp_played, 1);
+                expect_in("rtmp accept_play", livehub_rtmp_session_accept_play(rs->s, ev.request_id, pl), R_RTMP_ANSWER);
+            } else {
+                atomic_add(&rtmp_rejected, 1);
+                expect_in("rtmp reject", livehub_rtmp_session_reject(rs->s, ev.request_id, LIVEHUB_RTMP_REJECT_BUSY), R_RTMP_ANSWER);
+            }
+        }
+        livehub_stream_release(st);
+    }
+}
+
+/* "Writes" some of the session's output: takes the iovecs, touches every
+ * byte, consumes a random part. */
+static void rtmp_drain(rtmp_slot *rs, rng *r)
+{
+    livehub_iovec iov[16];
+    size_t n = 0, pending = 0;
+    if (expect_in("rtmp output", livehub_rtmp_session_output(rs->s, iov, 16, &n), R_OK) != LIVEHUB_OK) return;
+    EXPECT(n <= 16, "rtmp output gave %zu iovecs", n);
+    size_t total = 0;
+    volatile uint8_t sink = 0;
+    for (size_t i = 0; i < n && i < 16; i++) {
+        EXPECT(iov[i].iov_base != NULL && iov[i].iov_len > 0, "empty rtmp iovec");
+        const uint8_t *b = iov[i].iov_base;
+        if (b && iov[i].iov_len) sink ^= b[0] ^ b[iov[i].iov_len - 1];
+        total += iov[i].iov_len;
+    }
+    (void)sink;
+    expect_in("rtmp pending", livehub_rtmp_session_pending(rs->s, &pending), R_OK);
+    EXPECT(total <= pending, "rtmp output %zu bytes, pending %zu", total, pending);
+    size_t take = chance(r, 3) ? total : below(r, (uint32_t)total + 1);
+    if (expect_in("rtmp consume", livehub_rtmp_session_consume(rs->s, take), R_OK) == LIVEHUB_OK)
+        atomic_add(&rtmp_out_bytes, (long)take);
+}
+
+static void op_rtmp(rng *r, enum op op)
+{
+    rtmp_slot *rs;
+    LOCK_RANDOM(rtmps, N_RTMP, r, rs);
+    if (!rs) return;
+    if (op == OP_RTMP_NEW && !rs->s) {
+        if (expect_in("rtmp session_new", livehub_rtmp_session_new(NULL, &rs->s), R_OK) == LIVEHUB_OK) {
+            rs->rec = (int)below(r, N_RECORDINGS);
+            rs->fed = 0;
+            rs->closed = 0;
+        }
+    } else if (op == OP_RTMP_RELEASE && rs->s) {
+        if (chance(r, 3)) expect_in("rtmp close", livehub_rtmp_session_close(rs->s), R_OK);
+        livehub_rtmp_session_release(rs->s);
+        rs->s = NULL;
+    } else if (op == OP_RTMP_FEED && rs->s) {
+        if (!rs->closed && rs->fed < rec_len[rs->rec]) {
+            size_t n = 1 + below(r, chance(r, 2) ? 16 : 4096);
+            if (n > rec_len[rs->rec] - rs->fed) n = rec_len[rs->rec] - rs->fed;
+            livehub_result res = expect_in("rtmp feed", livehub_rtmp_session_feed(rs->s, rec_bytes[rs->rec] + rs->fed, n), R_RTMP_FEED);
+            rs->fed += n;
+            if (res != LIVEHUB_OK) {
+                uint32_t code = 0;
+                expect_in("rtmp error", livehub_rtmp_session_error(rs->s, &code), R_OK);
+                EXPECT(code != 0 && livehub_rtmp_error_str(code) != NULL, "closed rtmp session without a reason");
+                atomic_add(&rtmp_errors, 1);
+                rs->closed = 1;
+            }
+        }
+        rtmp_events(rs, r);
+        uint32_t state = 99;
+        if (expect_in("rtmp pump", livehub_rtmp_session_pump(rs->s, &state), R_RTMP_PUMP) == LIVEHUB_OK)
+            EXPECT(state <= LIVEHUB_RTMP_PUMP_ENDED, "rtmp pump state %u", (unsigned)state);
+        rtmp_drain(rs, r);
+    }
+    pthread_mutex_unlock(&rs->mu);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1000,6 +1165,9 @@ static void release_all(rng *r)
         order[i] = order[j];
         order[j] = t;
     }
+    for (int i = 0; i < N_RTMP; i++) {   /* half now, half after the hub */
+        if (rtmps[i].s && chance(r, 2)) { livehub_rtmp_session_release(rtmps[i].s); rtmps[i].s = NULL; }
+    }
     for (int k = 0; k <= total; k++) {
         if (k == hub_at) { livehub_hub_release(hub); hub = NULL; }
         if (k == total) break;
@@ -1032,6 +1200,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < OP_COUNT; i++) weight_total += op_weight[i];
     init_slots();
+    load_recordings();
     livehub_set_log_callback(LIVEHUB_LOG_DEBUG, on_log, NULL);
     make_hub();
     printf("stress: %ld s, seed %llu, %ld threads, livehub %s\n", seconds, (unsigned long long)seed, nthreads,
@@ -1058,6 +1227,8 @@ int main(int argc, char **argv)
 
     rng r = { seed ^ 0xE2Du };
     release_all(&r);
+    for (int i = 0; i < N_RTMP; i++) livehub_rtmp_session_release(rtmps[i].s);
+    for (int i = 0; i < N_RECORDINGS; i++) free(rec_bytes[i]);
     livehub_set_log_callback(LIVEHUB_LOG_OFF, NULL, NULL);
 
     long total = 0;
@@ -1074,6 +1245,8 @@ int main(int argc, char **argv)
            tags_read, bytes_read, callbacks_run, userdata_made, userdata_dropped);
     printf("stress: notify registrations with a release function: %ld made, %ld released; %ld players "
            "released from their own callback\n", ctx_handed, ctx_released, callback_self_releases);
+    printf("stress: RTMP sessions: %ld publishes and %ld plays accepted, %ld refused, %ld closed on bad input, "
+           "%ld bytes of output consumed\n", rtmp_published, rtmp_played, rtmp_rejected, rtmp_errors, rtmp_out_bytes);
     printf("stress: policies: %ld streams reaped, %ld publishers cut, %ld expiry rounds, %ld skips, %ld closes\n",
            log_reaped, log_cut, log_expired, log_skipped, log_closed);
 
@@ -1089,6 +1262,7 @@ int main(int argc, char **argv)
         EXPECT(result_count[LIVEHUB_EOF] > 0, "no player ever saw EOF");
         EXPECT(callbacks_run > 0, "no notify callback ever ran");
         EXPECT(tags_read > 0, "nothing was read");
+        EXPECT(rtmp_published > 0 && rtmp_played > 0, "no RTMP publish or play was accepted");
     }
     if (failures) {
         printf("stress: FAILED (%ld failures)\n", failures);
