@@ -47,6 +47,11 @@ struct Armed {
     /// Armed players; an entry whose `queued` flag is false is stale (its
     /// player left) and is skipped.
     list: Vec<Arc<Notifier>>,
+    /// How many entries at the front of `list` armed before the stream's
+    /// last change that took this link: those have news for the next
+    /// dispatch; the ones behind them armed later and wait for the next
+    /// change.
+    news: usize,
     /// Stale entries in `list`, to compact it before it grows past twice
     /// its live size.
     stale: usize,
@@ -84,9 +89,16 @@ impl GroupLink {
     /// The stream's side, under its lock, after the change was stored and a
     /// `SeqCst` fence: whether some player armed since the last time (the
     /// link then goes to [`signal`](Self::signal) once the lock is released).
+    /// The players armed until now are the ones with news: a dispatch
+    /// calls them, and not those that arm after this.
     #[inline]
     pub(crate) fn take_pending(&self) -> bool {
-        self.pending.load(Ordering::Relaxed) && self.pending.swap(false, Ordering::SeqCst)
+        if !(self.pending.load(Ordering::Relaxed) && self.pending.swap(false, Ordering::SeqCst)) {
+            return false;
+        }
+        let mut armed = lock(&self.armed);
+        armed.news = armed.list.len();
+        true
     }
 
     /// Hands `link` to its group: queued for its next dispatch, and the
@@ -105,16 +117,34 @@ impl GroupLink {
         }
         armed.stale += 1;
         if armed.stale * 2 > armed.list.len() {
-            armed.list.retain(|n| n.queued.load(Ordering::Relaxed));
+            let (news, mut kept_news, mut i) = (armed.news, 0, 0);
+            armed.list.retain(|n| {
+                let keep = n.queued.load(Ordering::Relaxed);
+                kept_news += usize::from(keep && i < news);
+                i += 1;
+                keep
+            });
+            armed.news = kept_news;
             armed.stale = 0;
         }
     }
 
-    /// Dispatch: moves the armed players into `out` (empty).
+    /// Dispatch: moves the armed players that have news into `out`
+    /// (empty); those that armed after the last change stay armed.
     pub(super) fn take_armed(&self, out: &mut Vec<Arc<Notifier>>) {
         let mut armed = lock(&self.armed);
-        std::mem::swap(&mut armed.list, out);
-        armed.stale = 0;
+        let news = std::mem::take(&mut armed.news).min(armed.list.len());
+        if news == armed.list.len() {
+            std::mem::swap(&mut armed.list, out);
+            armed.stale = 0;
+        } else {
+            out.extend(armed.list.drain(..news));
+            armed.stale = armed
+                .list
+                .iter()
+                .filter(|n| !n.queued.load(Ordering::Relaxed))
+                .count();
+        }
     }
 
     /// Dispatch: gives the emptied list's capacity back, unless players

@@ -320,3 +320,33 @@ fn a_loop_thread_follows_a_fast_publisher() {
     }
     t.join().unwrap();
 }
+
+#[test]
+fn a_player_that_armed_after_the_news_waits_for_the_next() {
+    let hub = Hub::new(Config::default());
+    let s = hub.stream("g/later").unwrap();
+    let (g, wakes) = counting_group();
+    let mut early = grouped(&s, &g);
+    let mut late = grouped(&s, &g);
+    let (early_calls, late_calls) = (count_calls(&early), count_calls(&late));
+    let mut publisher = s.publish().unwrap();
+    publisher.push_tag(8, 0, &aac(0)).unwrap();
+    assert_eq!(drain(&mut early), 1);
+    publisher.push_tag(8, 23, &aac(1)).unwrap(); // news for `early` only
+    assert_eq!(wakes.load(Ordering::SeqCst), 1);
+    // `late` arms after the news, before the loop dispatches.
+    assert_eq!(drain(&mut late), 2);
+    assert_eq!(g.dispatch(), 1);
+    assert_eq!(early_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        late_calls.load(Ordering::SeqCst),
+        0,
+        "no news since it armed"
+    );
+    // The next change is news for `late`; `early` has not armed again.
+    publisher.push_tag(8, 46, &aac(2)).unwrap();
+    assert_eq!(wakes.load(Ordering::SeqCst), 2);
+    assert_eq!(g.dispatch(), 1);
+    assert_eq!(late_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(early_calls.load(Ordering::SeqCst), 1);
+}
