@@ -428,7 +428,7 @@ fuzz-relay:
 #   make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=$(PREFIX)/lib] [INCLUDEDIR=$(PREFIX)/include]
 #
 #   $(LIBDIR)/liblivehub.so.$(VERSION)   SONAME liblivehub.so.$(SOMAJOR); exports livehub_* only
-#   $(LIBDIR)/liblivehub.so.$(SOMAJOR), liblivehub.so   symlinks
+#   $(LIBDIR)/liblivehub.so.$(SOMAJOR), liblivehub.so   symlinks to it (as cargo cinstall makes them)
 #   $(LIBDIR)/liblivehub.a               exports livehub_* only (see below)
 #   $(INCLUDEDIR)/livehub.h, livehub.hpp
 #   $(LIBDIR)/pkgconfig/livehub.pc       Libs.private: what the static library needs
@@ -483,10 +483,11 @@ install: lib dist
 	$(INSTALL) -m 644 $(DIST)/liblivehub.a $(DESTDIR)$(LIBDIR)/liblivehub.a
 	$(INSTALL) -m 755 target/release/liblivehub.so $(DESTDIR)$(LIBDIR)/liblivehub.so.$(VERSION)
 	ln -sf liblivehub.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblivehub.so.$(SOMAJOR)
-	ln -sf liblivehub.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/liblivehub.so
+	ln -sf liblivehub.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblivehub.so
 	$(INSTALL) -m 644 include/livehub.h include/livehub.hpp $(DESTDIR)$(INCLUDEDIR)/
 	@echo "  GEN      $(DIST)/livehub.pc (prefix=$(PREFIX))"
 	@{ echo 'prefix=$(PREFIX)'; \
+	  echo 'exec_prefix=$${prefix}'; \
 	  echo 'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))'; \
 	  echo 'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))'; \
 	  echo; \

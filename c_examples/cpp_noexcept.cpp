@@ -15,7 +15,10 @@
 //      destroyed once when replaced, when cleared, and when the player goes;
 //   3. copies of Hub and Stream are references: the stream stays alive for
 //      as long as any copy, player or publisher exists;
-//   4. unpublish, drain to Eof, and release everything in an odd order.
+//   4. unpublish, drain to Eof, and release everything in an odd order;
+//   5. a Group, as one event loop uses it: 100 players armed into it, one
+//      wake for a push however many players, their callbacks run by
+//      dispatch(); the Group goes before its players, which read on.
 //
 // Exit status 0 only if every check held.
 #include <cstdint>
@@ -52,8 +55,9 @@ static_assert(!has_throwing_publish<livehub::Stream>::value, "no throwing forms 
 static_assert(std::is_copy_constructible<livehub::Hub>::value && std::is_copy_constructible<livehub::Stream>::value,
               "Hub and Stream copy as references");
 static_assert(!std::is_copy_constructible<livehub::Player>::value &&
-                  !std::is_copy_constructible<livehub::Publisher>::value,
-              "Player and Publisher are move-only");
+                  !std::is_copy_constructible<livehub::Publisher>::value &&
+                  !std::is_copy_constructible<livehub::Group>::value,
+              "Player, Publisher and Group are move-only");
 
 const uint8_t kAacSequenceHeader[] = {0xAF, 0x00, 0x12, 0x10};
 const uint8_t kAacFrame[] = {0xAF, 0x01, 0x21, 0x10, 0x04, 0x60};
@@ -176,6 +180,58 @@ int main() {
   std::size_t written = 0;
   expect(!b && b.try_read_flv(nullptr, 0, written).code() == LIVEHUB_ERR_NULL,
          "a moved-from Player answers LIVEHUB_ERR_NULL");
+
+  // A group: the players of one event loop. A push wakes the group once,
+  // whatever the number of its armed players; dispatch() then runs their
+  // callbacks here, on the loop's thread. Its wake lambda lives as long as
+  // the Group object.
+  {
+    auto wake_token = std::make_shared<int>(0);
+    int wakes = 0;
+    livehub::Result<livehub::Group> made = livehub::Group::create([&wakes, wake_token] { wakes++; });
+    expect(made.ok(), "Group::create");
+    livehub::Group group = std::move(made).value();
+    livehub::Hub loop_hub = livehub::Hub::create().value_or(livehub::Hub::adopt(nullptr));
+    livehub::Stream s = loop_hub.try_stream("live/group").value_or(livehub::Stream::adopt(nullptr));
+    livehub::Publisher p2 = s.try_publish().value_or(livehub::Publisher::adopt(nullptr));
+    expect(group && loop_hub && s && p2, "a group, a hub, a stream and its publisher");
+
+    const std::size_t kPlayers = 100;
+    std::vector<Connection> conns(kPlayers);
+    std::vector<livehub::Player> players;
+    for (std::size_t i = 0; i < kPlayers; i++) {
+      players.push_back(s.try_play(livehub::PlayOptions().group(group)).value_or(livehub::Player::adopt(nullptr)));
+      expect(players.back().try_set_notify([&conns, i] { conns[i].wakeups++; }).ok(), "a grouped player's callback");
+      drain(players.back(), conns[i]);  // Again: armed into the group
+    }
+    expect(p2.try_push_tag(LIVEHUB_TAG_AUDIO, 0, kAacSequenceHeader, sizeof kAacSequenceHeader).ok(), "push");
+    expect(p2.try_push_tag(LIVEHUB_TAG_AUDIO, 23, kAacFrame, sizeof kAacFrame).ok(), "push");
+    expect(wakes == 1, "two pushes to 100 armed players wake the group once");
+    int before_dispatch = 0;
+    for (const Connection &c : conns) before_dispatch += c.wakeups;
+    expect(before_dispatch == 0, "grouped callbacks run only in dispatch()");
+    livehub::Result<std::size_t> fired = group.try_dispatch();
+    expect(fired.ok() && fired.value() == kPlayers, "dispatch() runs the 100 callbacks");
+    for (std::size_t i = 0; i < kPlayers; i++) drain(players[i], conns[i]);  // re-arm
+    expect(p2.try_push_tag(LIVEHUB_TAG_AUDIO, 46, kAacFrame, sizeof kAacFrame).ok(), "push");
+    expect(wakes == 2, "news after a dispatch wakes the group again");
+
+    // The group goes before its players: its wake never runs again and
+    // its lambda is destroyed; the players keep reading.
+    group = livehub::Group::create().value();
+    expect(wake_token.use_count() == 1, "replacing the Group destroyed its wake lambda");
+    expect(p2.try_push_tag(LIVEHUB_TAG_AUDIO, 69, kAacFrame, sizeof kAacFrame).ok(), "push");
+    expect(wakes == 2, "a released group is not woken");
+    std::size_t read = 0;
+    for (std::size_t i = 0; i < kPlayers; i++) {
+      std::size_t before = conns[i].tags;
+      drain(players[i], conns[i]);
+      read += conns[i].tags - before;
+    }
+    expect(read == 2 * kPlayers, "the players of a released group keep reading");
+    std::printf("cpp_noexcept: a group of %zu players was woken %d times for 4 pushes, dispatch ran %zu callbacks\n",
+                kPlayers, wakes, fired.ok() ? fired.value() : 0);
+  }
 
   std::printf("cpp_noexcept: livehub %s; A got %zu tags and %d wake-ups, B %zu tags; %s\n", livehub::version(),
               conn_a.tags, conn_a.wakeups, conn_b.tags, failures ? "FAILED" : "ok");

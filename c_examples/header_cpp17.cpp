@@ -113,6 +113,7 @@ static_assert(copyable_reference<livehub::Hub>, "Hub copies are references (reta
 static_assert(copyable_reference<livehub::Stream>, "Stream copies are references (retain)");
 static_assert(move_only_owner<livehub::Publisher>, "Publisher is a move-only owner");
 static_assert(move_only_owner<livehub::Player>, "Player is a move-only owner");
+static_assert(move_only_owner<livehub::Group>, "Group is a move-only owner");
 // One owning-handle template: each class is a unique_ptr with its release function as deleter.
 static_assert(std::is_base_of<livehub::detail::Owner<livehub_hub, livehub_hub_release>, livehub::Hub>::value, "Hub");
 static_assert(std::is_base_of<livehub::detail::Owner<livehub_stream, livehub_stream_release>, livehub::Stream>::value,
@@ -155,6 +156,10 @@ static_assert(returns<decltype(std::declval<livehub::Player &>().try_wait(std::c
               "");
 static_assert(returns<decltype(std::declval<livehub::Player &>().try_set_notify(std::declval<void (*)()>())), Result<void>>, "");
 static_assert(returns<decltype(std::declval<livehub::Publisher &>().try_push_flv(nullptr, 0)), Result<void>>, "");
+static_assert(returns<decltype(livehub::Group::create()), Result<livehub::Group>>, "Group::create");
+static_assert(returns<decltype(livehub::Group::create(std::declval<void (*)()>())), Result<livehub::Group>>, "");
+static_assert(returns<decltype(std::declval<livehub::Group &>().try_dispatch()), Result<std::size_t>>, "");
+static_assert(returns<decltype(std::declval<livehub::Group &>().dispatch()), std::size_t>, "");
 
 // Every member is named once, so a wrapper that stops compiling is caught.
 [[maybe_unused]] static void wrapper_surface(livehub::Hub &hub, livehub::Stream &s, livehub::Publisher &pub,
@@ -224,6 +229,15 @@ static_assert(returns<decltype(std::declval<livehub::Publisher &>().try_push_flv
   vr = pl.try_clear_notify();
   Result<livehub_player_stats> psr = pl.try_stats();
   vr = livehub::try_set_log_callback(LIVEHUB_LOG_OFF, nullptr, nullptr);
+  // Groups.
+  livehub::Group g1([&calls] { calls++; });
+  livehub::Group g2 = livehub::Group::create().unwrap();
+  livehub::Result<livehub::Group> g3 = livehub::Group::create(nullptr);
+  g2 = std::move(g1);
+  std::size_t fired = g2.dispatch();
+  livehub::Result<std::size_t> fr = g2.try_dispatch();
+  livehub::Player pl4 = s.play(livehub::PlayOptions().group(g2));
+  (void)fired; (void)fr; (void)g3; (void)g2.get(); (void)static_cast<bool>(g2); (void)pl4;
   (void)hr.ok(); (void)hr.code(); (void)hr.message(); (void)static_cast<bool>(hr);
   livehub::Hub h4 = std::move(hr).value_or(hub);
   livehub::Stream s6 = std::move(sr).unwrap();

@@ -23,6 +23,7 @@
 //   Stream     livehub_stream*     copyable: a copy is livehub_stream_retain
 //   Publisher  livehub_publisher*  move-only; destroying it is the unpublish
 //   Player     livehub_player*     move-only; owns its notify callback
+//   Group      livehub_group*      move-only; owns its wake callback
 //   RtmpSession livehub_rtmp_session* move-only; owns its publisher and player
 //
 // A moved-from object holds no handle; calls on it fail with
@@ -46,7 +47,8 @@
 // from many threads at once (each copy is its own reference). A Publisher
 // or a Player is used by one thread at a time; only set_notify(),
 // clear_notify() and the destructor of a Player may overlap its callback
-// running on another thread.
+// running on another thread. A Group may be used from any thread, but not
+// destroyed while another call on it is in progress.
 //
 // Callbacks
 // ---------
@@ -54,9 +56,11 @@
 // function pointer, std::function) and moves it into a heap object that
 // livehub owns together with the player: livehub destroys it exactly once,
 // when the callback is replaced or cleared or the player is released
-// (livehub_player_set_notify_with_release), never while it runs. The
-// callable must not throw: it runs behind a noexcept trampoline, so an
-// exception stops the program (std::terminate) instead of unwinding into C.
+// (livehub_player_set_notify_with_release), never while it runs. Group's
+// wake callable is owned by the Group object and destroyed after
+// livehub_group_release() returned, when it can no longer run. Neither may
+// throw: they run behind noexcept trampolines, so an exception stops the
+// program (std::terminate) instead of unwinding into C.
 #ifndef LIVEHUB_HPP
 #define LIVEHUB_HPP
 
@@ -302,6 +306,8 @@ class Config {
   livehub_config raw_;
 };
 
+class Group;
+
 // Per-player options: livehub_play_options with its defaults.
 class PlayOptions {
  public:
@@ -312,6 +318,10 @@ class PlayOptions {
   PlayOptions &absolute_timestamps() noexcept { raw_.timestamp_mode = LIVEHUB_TIMESTAMP_ABSOLUTE; return *this; }
   // How long this player waits for a new publisher (LIVEHUB_INHERIT: the hub's).
   PlayOptions &republish_wait_ms(uint32_t v) noexcept { raw_.republish_wait_ms = v; return *this; }
+  // The player joins `group`, the players of one event loop: its notify
+  // callback then runs in Group::dispatch(). The Group need only outlive
+  // the play call.
+  inline PlayOptions &group(const Group &group) noexcept;
   livehub_play_options &raw() noexcept { return raw_; }
   const livehub_play_options &raw() const noexcept { return raw_; }
 
@@ -528,6 +538,101 @@ class Player : public detail::Owner<livehub_player, livehub_player_release> {
     }
   }
 };
+
+namespace detail {
+// A group's wake callable, type-erased: owned by the Group object and
+// destroyed only after livehub_group_release() returned (when wake can no
+// longer run).
+struct Wake {
+  virtual ~Wake() = default;
+  virtual void call() noexcept = 0;
+};
+template <typename Fn>
+struct WakeFn final : Wake {
+  explicit WakeFn(Fn f) : fn(std::move(f)) {}
+  void call() noexcept override { fn(); }
+  Fn fn;
+};
+inline void call_wake(void *userdata) noexcept { static_cast<Wake *>(userdata)->call(); }
+}  // namespace detail
+
+// The players of one event-loop thread (livehub_group): they arm into the
+// group, a change of any of their streams calls `wake` once (until the next
+// dispatch), and dispatch(), on the loop's thread, runs the notify callback
+// of each player with news. A push then costs the publisher O(groups), not
+// O(players). Move-only; pass it to PlayOptions::group().
+class Group {
+ public:
+  // A group whose `wake` (any callable taking no argument, or nullptr for
+  // none: the loop dispatches on its own schedule) is called on the thread
+  // that made the change, with no livehub lock held. It should only signal
+  // the loop (write an eventfd, post an event) and must not throw. The
+  // callable lives until the Group is destroyed, after which it never runs.
+  template <typename F>
+  static Result<Group> create(F &&wake) {
+    using Fn = std::decay_t<F>;
+    static_assert(std::is_invocable<Fn &>::value, "a wake callback is called with no argument");
+    if (detail::empty_callable(wake)) return create();
+    std::unique_ptr<detail::Wake> owned(new detail::WakeFn<Fn>(std::forward<F>(wake)));
+    livehub_group *g = nullptr;
+    livehub_result r = livehub_group_new(&detail::call_wake, owned.get(), &g);
+    if (r != LIVEHUB_OK) return Result<Group>::error(r);
+    return Group(g, std::move(owned));
+  }
+  static Result<Group> create(std::nullptr_t = nullptr) noexcept {
+    livehub_group *g = nullptr;
+    livehub_result r = livehub_group_new(nullptr, nullptr, &g);
+    if (r != LIVEHUB_OK) return Result<Group>::error(r);
+    return Group(g, nullptr);
+  }
+
+  Group(Group &&) noexcept = default;
+  Group &operator=(Group &&o) noexcept {
+    if (this != &o) {
+      handle_.reset();  // release the group first: its wake never runs again
+      handle_ = std::move(o.handle_);
+      wake_ = std::move(o.wake_);
+    }
+    return *this;
+  }
+  Group(const Group &) = delete;
+  Group &operator=(const Group &) = delete;
+  ~Group() { handle_.reset(); }  // then wake_ goes (members die after the body)
+
+  // Runs, here, the notify callback of every player of the group that got
+  // news since it armed; gives how many ran. Call it from the loop `wake`
+  // woke.
+  Result<std::size_t> try_dispatch() noexcept {
+    std::size_t fired = 0;
+    livehub_result r = livehub_group_dispatch(get(), &fired);
+    if (r != LIVEHUB_OK) return Result<std::size_t>::error(r);
+    return fired;
+  }
+
+#if LIVEHUB_HPP_EXCEPTIONS
+  template <typename F, typename = std::enable_if_t<!std::is_same<std::decay_t<F>, Group>::value>>
+  explicit Group(F &&wake) : Group(create(std::forward<F>(wake)).unwrap()) {}
+  std::size_t dispatch() { return try_dispatch().unwrap(); }
+#endif
+
+  livehub_group *get() const noexcept { return handle_.get(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(handle_); }
+
+ private:
+  struct Handle : detail::Owner<livehub_group, livehub_group_release> {
+    Handle() noexcept = default;
+    explicit Handle(livehub_group *g) noexcept : Owner(g) {}
+    using Owner::reset;
+  };
+  Group(livehub_group *g, std::unique_ptr<detail::Wake> wake) noexcept : wake_(std::move(wake)), handle_(g) {}
+  std::unique_ptr<detail::Wake> wake_;  // declared first: destroyed after handle_
+  Handle handle_;
+};
+
+inline PlayOptions &PlayOptions::group(const Group &g) noexcept {
+  raw_.group = g.get();
+  return *this;
+}
 
 // A live stream: one publisher at a time, any number of players. Copying a
 // Stream takes another reference to the same stream.

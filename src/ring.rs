@@ -26,7 +26,7 @@
 //! }
 //! ```
 
-use crate::sync::{Arc, AtomicBool, Ordering};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::OnceLock;
@@ -93,6 +93,10 @@ pub(crate) struct Segment {
     /// Dropped from the stream's window: a player still holding it has
     /// fallen behind and must skip forward rather than read stale tags.
     evicted: AtomicBool,
+    /// Slots filled so far, stored (release) after each slot is set: a
+    /// reader that loads it (acquire) may take every slot below it without
+    /// looking each one up first.
+    filled: AtomicUsize,
     /// No more slots will be filled (mirrors `Meta::sealed`, for readers
     /// that look without the stream lock).
     sealed: AtomicBool,
@@ -104,6 +108,7 @@ impl Segment {
             base,
             slots: (0..SEGMENT_LEN).map(|_| OnceLock::new()).collect(),
             evicted: AtomicBool::new(false),
+            filled: AtomicUsize::new(0),
             sealed: AtomicBool::new(false),
         }
     }
@@ -119,6 +124,13 @@ impl Segment {
     #[inline]
     pub fn is_evicted(&self) -> bool {
         self.evicted.load(Ordering::Relaxed)
+    }
+
+    /// The sequence number after the last filled slot: every slot below it
+    /// is filled (and stays so).
+    #[inline]
+    pub fn filled_end(&self) -> u64 {
+        self.base + self.filled.load(Ordering::Acquire) as u64
     }
 
     /// Whether `seq` is one of this segment's slots (written or not).
@@ -214,6 +226,7 @@ impl Ring {
             if let Some(slot) = seg.slots.get(meta.len) {
                 let _ = slot.set(entry);
             }
+            seg.filled.store(meta.len + 1, Ordering::Release);
             meta.len += 1;
             meta.arrived_ms.push(now_ms);
             meta.bytes += size;

@@ -1,5 +1,6 @@
 /*
- * The hub of this worker process and what hangs off it: the tick timer
+ * The hub of this worker process and what hangs off it: the player group
+ * (its wake posts one event, whose handler dispatches), the tick timer
  * (livehub_hub_tick, and graceful shutdown), the write-merge timer and its
  * flush list, the list of live request contexts, and the links and bufs
  * that player chains are made of.
@@ -23,6 +24,8 @@ ngx_http_livehub_worker_t  ngx_http_livehub_worker;
 static void ngx_http_livehub_tick_handler(ngx_event_t *ev);
 static void ngx_http_livehub_merge_handler(ngx_event_t *ev);
 static void ngx_http_livehub_cleanup(void *data);
+static void ngx_http_livehub_group_wake(void *userdata);
+static void ngx_http_livehub_dispatch_handler(ngx_event_t *ev);
 static void ngx_http_livehub_log(void *userdata, uint32_t level,
     const char *message);
 
@@ -99,6 +102,20 @@ ngx_http_livehub_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    /* One player group for the worker: a push wakes it once, whatever the
+     * number of players waiting (the wake posts one event), and the
+     * dispatch runs the players' notify callbacks from that event. */
+    r = livehub_group_new(ngx_http_livehub_group_wake, w, &w->group);
+    if (r != LIVEHUB_OK) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "livehub_group_new: %s", livehub_result_str(r));
+        return NGX_ERROR;
+    }
+
+    w->dispatch.handler = ngx_http_livehub_dispatch_handler;
+    w->dispatch.log = cycle->log;
+    w->dispatch.data = w;
+
     w->tick.handler = ngx_http_livehub_tick_handler;
     w->tick.log = cycle->log;
     w->tick.data = w;
@@ -114,7 +131,8 @@ ngx_http_livehub_init_process(ngx_cycle_t *cycle)
     }
 
     ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
-                  "livehub %s: hub ready, write merge %Mms",
+                  "livehub %s: hub ready, write merge %Mms, "
+                  "players in one group",
                   livehub_version(), lmcf->write_merge);
 
     return NGX_OK;
@@ -158,6 +176,14 @@ ngx_http_livehub_exit_process(ngx_cycle_t *cycle)
         ctx->pub = NULL;
     }
 
+    if (w->dispatch.posted) {
+        ngx_delete_posted_event(&w->dispatch);
+    }
+
+    /* no player is left: the group's wake is never called again */
+    livehub_group_release(w->group);
+    w->group = NULL;
+
     if (w->tick.timer_set) {
         ngx_del_timer(&w->tick);
     }
@@ -174,6 +200,28 @@ ngx_http_livehub_exit_process(ngx_cycle_t *cycle)
     ngx_destroy_pool(w->pool);
     w->pool = NULL;
     w->free = NULL;
+}
+
+
+/* The group's wake: runs inside whichever livehub call brought news (on
+ * this worker's thread); it only posts the dispatch event. */
+static void
+ngx_http_livehub_group_wake(void *userdata)
+{
+    ngx_http_livehub_worker_t  *w = userdata;
+
+    ngx_post_event(&w->dispatch, &ngx_posted_events);
+}
+
+
+/* Runs the notify callbacks of the players that got news; each one posts
+ * its player's event or puts it on the flush list (play.c). */
+static void
+ngx_http_livehub_dispatch_handler(ngx_event_t *ev)
+{
+    ngx_http_livehub_worker_t  *w = ev->data;
+
+    livehub_group_dispatch(w->group, NULL);
 }
 
 

@@ -76,6 +76,8 @@ typedef struct {
     ngx_chain_t                   *free;        /* links + bufs to reuse */
     ngx_event_t                    tick;        /* livehub_hub_tick, shutdown */
     ngx_event_t                    merge;       /* flushes `flush` */
+    livehub_group                 *group;       /* every player of the worker */
+    ngx_event_t                    dispatch;    /* posted by the group's wake */
     ngx_queue_t                    requests;    /* every live context */
     ngx_uint_t                     nrequests;
     ngx_queue_t                    flush;       /* players to write at `merge` */

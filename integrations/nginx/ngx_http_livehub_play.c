@@ -10,9 +10,12 @@
  * and a client that falls behind is skipped forward by livehub (max_lag)
  * or closed by send_timeout, never buffered without bound.
  *
- * Wake-ups. livehub calls the notify callback on this worker's thread,
- * from inside whichever call changed the stream (a publisher's push, a
- * release, livehub_hub_tick). It touches nothing but lists: before its
+ * Wake-ups. Every player of the worker is in the worker's livehub group:
+ * a change of a stream (a publisher's push, a release, livehub_hub_tick)
+ * wakes the group once, whatever the number of players waiting, and the
+ * wake posts one nginx event, whose handler runs livehub_group_dispatch()
+ * (hub.c). That calls the notify callback of each player that got news,
+ * on this worker's thread. It touches nothing but lists: before its
  * first bytes (prompt), or without write merging, it posts the player's
  * event; otherwise it puts the player on the worker's flush list, which
  * the merge timer writes out every livehub_write_merge, all the tags that
@@ -122,19 +125,22 @@ ngx_http_livehub_head(ngx_http_request_t *r, const char *key)
 ngx_int_t
 ngx_http_livehub_play(ngx_http_request_t *r, ngx_http_livehub_ctx_t *ctx)
 {
-    ngx_int_t        rc;
-    livehub_result   lr;
-    livehub_stream  *s;
+    ngx_int_t             rc;
+    livehub_result        lr;
+    livehub_stream       *s;
+    livehub_play_options  opts;
 
     rc = ngx_http_livehub_find(r, ctx->key, &s);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    /* NULL options: timestamps rebased to 0, the hub's republish wait; the
-     * player joins at the newest keyframe, after metadata and sequence
-     * headers. It holds its own stream reference. */
-    lr = livehub_stream_play(s, NULL, &ctx->player);
+    /* Timestamps rebased to 0, the hub's republish wait, and the worker's
+     * group; the player joins at the newest keyframe, after metadata and
+     * sequence headers. It holds its own stream reference. */
+    livehub_play_options_init(&opts);
+    opts.group = ngx_http_livehub_worker.group;
+    lr = livehub_stream_play(s, &opts, &ctx->player);
     livehub_stream_release(s);
 
     if (lr != LIVEHUB_OK) {

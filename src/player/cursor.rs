@@ -37,13 +37,27 @@ impl Player {
     /// Whether the next tag is a filled slot of the pinned segment and
     /// nothing else needs doing first (no prelude, no keyframe wait, origin
     /// known, not ended or expired): then `take_steady` hands it out.
+    ///
+    /// Whether the slot is filled comes from the segment's fill count,
+    /// loaded only when the player has read every slot it last saw filled
+    /// (`ready_end`): the tag itself is then the one slot lookup.
     #[inline]
-    pub(super) fn steady(&self) -> bool {
-        !self.eof
-            && !self.slot.is_expired()
-            && self
-                .steady_segment()
-                .is_some_and(|(s, _)| s.get(self.seq).is_some())
+    pub(super) fn steady(&mut self) -> bool {
+        if self.eof || self.slot.is_expired() {
+            return false;
+        }
+        let known = self.ready_end;
+        let Some(end) = self.steady_segment().map(|(s, _)| {
+            if self.seq < known {
+                known
+            } else {
+                s.filled_end()
+            }
+        }) else {
+            return false;
+        };
+        self.ready_end = end;
+        self.seq < end
     }
 
     /// The pinned segment and the rebase origin, when the next tags can be
@@ -116,6 +130,7 @@ impl Player {
     /// Moves the player to `seg`; during a multi-tag call the one it
     /// leaves is held until the next call.
     pub(super) fn set_segment(&mut self, seg: Option<Arc<Segment>>) {
+        self.ready_end = 0;
         let old = std::mem::replace(&mut self.seg, seg);
         if let (true, Some(old)) = (self.hold, old) {
             self.held.push(Held::Segment(old));

@@ -98,6 +98,9 @@ pub struct Player {
     seg: Option<Arc<Segment>>,
     /// Next ring position to read.
     seq: u64,
+    /// Every slot of `seg` before this position is filled (the segment's
+    /// fill count as last loaded; 0 after a segment change).
+    ready_end: u64,
     /// The stream epoch this player belongs to.
     epoch: u64,
     /// Tags to hand out before the ring (metadata, sequence headers),
@@ -169,6 +172,7 @@ impl Player {
             slot: joined.slot,
             seg: joined.seg,
             seq: joined.seq,
+            ready_end: 0,
             epoch: joined.epoch,
             prelude: joined.prelude,
             prelude_next: 0,

@@ -35,6 +35,8 @@ mod registry;
 mod state;
 mod stats;
 mod step;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use registry::{Delivered, PlayerSlot};
 pub(crate) use state::NewTag;

@@ -41,13 +41,18 @@ list() { (cd "$1" && find . | sed 's|^\./||' | grep -v '^\.$' | sort); }
 if [ "$(list "$work/make")" = "$(list "$work/cargo")" ]; then ok "the same files and directories as make install"; else
   ko "the same files and directories as make install"; diff <(list "$work/make") <(list "$work/cargo") | sed 's/^/    /'; fi
 lib=$work/cargo/usr/local/lib
-if [ "$(readlink "$lib/liblivehub.so")" = "liblivehub.so.$major" ] &&
-  [ "$(readlink "$lib/liblivehub.so.$major")" = "liblivehub.so.$version" ]; then ok "the same symlinks"; else
-  ko "the same symlinks"; ls -l "$lib" | sed 's/^/    /'; fi
+links() { (cd "$1" && find . -type l -printf '%p -> %l\n' | sort); }
+if [ "$(links "$work/make")" = "$(links "$work/cargo")" ]; then ok "the same symlinks: $(links "$work/cargo" | tr '\n' ' ')"; else
+  ko "the same symlinks"; diff <(links "$work/make") <(links "$work/cargo") | sed 's/^/    /'; fi
 if readelf -d "$lib/liblivehub.so.$version" | grep -q "Library soname: \[liblivehub.so.$major\]"; then
   ok "SONAME liblivehub.so.$major"; else ko "SONAME liblivehub.so.$major"; readelf -d "$lib/liblivehub.so.$version" | grep SONAME; fi
-if ! nm -D --defined-only "$lib/liblivehub.so.$version" | awk '{ print $NF }' | grep -qv '^livehub_'; then
-  ok "only livehub_* exported"; else ko "only livehub_* exported"; fi
+syms=$(nm -D --defined-only "$lib/liblivehub.so.$version" 2>/dev/null | awk '{ print $NF }')
+if [ -n "$syms" ] && ! grep -qv '^livehub_' <<<"$syms"; then
+  ok "only livehub_* exported ($(wc -l <<<"$syms") symbols)"; else ko "only livehub_* exported"; fi
+mine=$(grep -E '^(Libs|Libs.private|Cflags|Version):' "$work/make/usr/local/lib/pkgconfig/livehub.pc" | sort)
+theirs=$(grep -E '^(Libs|Libs.private|Cflags|Version):' "$lib/pkgconfig/livehub.pc" | sort)
+if [ "$mine" = "$theirs" ]; then ok "livehub.pc: the same Version, Libs, Libs.private and Cflags"; else
+  ko "livehub.pc: the same Version, Libs, Libs.private and Cflags"; diff <(echo "$mine") <(echo "$theirs") | sed 's/^/    /'; fi
 for f in include/livehub.h include/livehub.hpp; do
   if cmp -s "$f" "$work/cargo/usr/local/$f"; then ok "$f installed as committed"; else ko "$f installed as committed"; fi
 done

@@ -63,11 +63,11 @@ lib/pkgconfig/livehub.pc"
 files=$(cd "$PREFIX" && find . ! -type d | sed 's|^\./||' | sort)
 if [ "$files" = "$expected_files" ]; then ok "installs exactly the 7 files"; else
   ko "installs exactly the 7 files"; diff <(echo "$expected_files") <(echo "$files") | sed 's/^/    /'; fi
-if [ "$(readlink "$PREFIX/lib/liblivehub.so")" = "liblivehub.so.$major" ] &&
+if [ "$(readlink "$PREFIX/lib/liblivehub.so")" = "liblivehub.so.$version" ] &&
   [ "$(readlink "$PREFIX/lib/liblivehub.so.$major")" = "liblivehub.so.$version" ] &&
   [ -f "$PREFIX/lib/liblivehub.so.$version" ] && [ ! -L "$PREFIX/lib/liblivehub.so.$version" ]; then
-  ok "liblivehub.so -> liblivehub.so.$major -> liblivehub.so.$version"
-else ko "liblivehub.so -> liblivehub.so.$major -> liblivehub.so.$version"; ls -l "$PREFIX/lib" | sed 's/^/    /'; fi
+  ok "liblivehub.so and liblivehub.so.$major -> liblivehub.so.$version"
+else ko "liblivehub.so and liblivehub.so.$major -> liblivehub.so.$version"; ls -l "$PREFIX/lib" | sed 's/^/    /'; fi
 
 # ---- SONAME and exported symbols ---------------------------------------------
 soname=$(readelf -d "$PREFIX/lib/liblivehub.so.$version" | grep '(SONAME)')

@@ -44,7 +44,11 @@ e2e_log "nginx -t: livehub_max_tag_size 17m refused"
 want='livehub_flv needs "worker_processes 1;"'
 for workers in 2 auto; do
   nginx_conf "$conf" 8090 "$NGINX_SO" "$workers"
-  if [ "$workers" = auto ] && [ "$(nproc)" -le 1 ]; then continue; fi
+  if [ "$workers" = auto ] && [ "$(nproc)" -le 1 ]; then
+    # one CPU: auto is one worker, which is fine
+    ntest "$conf" "$E2E_OUT/t_wauto.log" || nginx_fail "worker_processes auto (1 CPU) was refused: $(cat "$E2E_OUT/t_wauto.log")"
+    continue
+  fi
   ntest "$conf" "$E2E_OUT/t_w$workers.log" && nginx_fail "worker_processes $workers was accepted"
   grep -qF "$want" "$E2E_OUT/t_w$workers.log" || nginx_fail "worker_processes $workers: no clear message: $(cat "$E2E_OUT/t_w$workers.log")"
 done

@@ -120,7 +120,7 @@ grep -q "worker process $OLD_WORKER exited with code 0" "$NGINX_PREFIX/error.log
   nginx_fail "the old worker did not exit with code 0"
 WORKER_PID=$(worker_pids | tr -d ' ')
 [ -n "$WORKER_PID" ] && [ "$WORKER_PID" != "$OLD_WORKER" ] || nginx_fail "no new worker after the reload"
-grep -q "$WORKER_PID#$WORKER_PID: livehub .*: hub ready, write merge 350ms" "$NGINX_PREFIX/error.log" ||
+grep -q "$WORKER_PID#$WORKER_PID: livehub .*: hub ready, write merge 350ms, players in one group" "$NGINX_PREFIX/error.log" ||
   nginx_fail "the new worker did not take the new configuration"
 for i in 1 2 3; do
   [ "$(head -c 3 "$E2E_OUT/reload$i.flv")" = FLV ] || nginx_fail "player $i got no FLV before the reload"
