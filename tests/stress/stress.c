@@ -14,7 +14,9 @@
  * recorded client sessions (tests/data/rtmp/: ffmpeg publishing, ffmpeg
  * and rtmpdump playing), their publish and play requests answered with
  * publishers and players of the same keys (or refused), their output
- * drained in random amounts, and released at random points. The hub's republish wait, reaping time, idle
+ * drained in random amounts, and released at random points; player groups
+ * are made, dispatched (running their players' callbacks), and released
+ * while their players live on, with players joined to them. The hub's republish wait, reaping time, idle
  * timeouts and lag window are a few tens of milliseconds, on an injected
  * clock that also jumps forward, so every policy fires many times; the run
  * fails if one never did.
@@ -119,6 +121,7 @@ enum op {
     OP_SET_NOTIFY, OP_CLEAR_NOTIFY, OP_PLAYER_STATS, OP_PLAYER_RELEASE,
     OP_TICK, OP_CLOCK_JUMP, OP_STATS_JSON, OP_HUB_RETAIN, OP_CALLBACK_READ,
     OP_RTMP_NEW, OP_RTMP_FEED, OP_RTMP_RELEASE,
+    OP_GROUP_NEW, OP_GROUP_DISPATCH, OP_GROUP_RELEASE, OP_PLAY_GROUPED,
     OP_COUNT
 };
 static const char *const op_names[OP_COUNT] = {
@@ -129,6 +132,7 @@ static const char *const op_names[OP_COUNT] = {
     "set_notify", "clear_notify", "player_get_stats", "player_release",
     "hub_tick", "clock_jump", "hub_stats_json", "hub_retain_release", "read_in_callback",
     "rtmp_session_new", "rtmp_feed_and_serve", "rtmp_session_release",
+    "group_new", "group_dispatch", "group_release", "stream_play_grouped",
 };
 /* How often each operation is picked. */
 static const uint32_t op_weight[OP_COUNT] = {
@@ -139,6 +143,7 @@ static const uint32_t op_weight[OP_COUNT] = {
     3, 1, 1, 4,
     3, 1, 1, 1, 0,
     1, 8, 1,
+    1, 6, 1, 3,
 };
 
 static long op_count[OP_COUNT];
@@ -370,6 +375,26 @@ static stream_slot streams[N_STREAMS];
 static pub_slot pubs[N_PUBS];
 static player_slot players[N_PLAYERS];
 
+/* Player groups: a wake context each, freed right after the group's
+ * release returns (a late wake is a use-after-free ASan reports). */
+#define N_GROUPS 3
+typedef struct { uint32_t magic; long wakes; } group_ctx;
+typedef struct {
+    pthread_mutex_t mu;
+    livehub_group *g;
+    group_ctx *ctx;
+} group_slot;
+static group_slot groups[N_GROUPS];
+static long group_wakes, group_fired;
+
+static void on_group_wake(void *userdata)
+{
+    group_ctx *x = userdata;
+    EXPECT(x->magic == CTX_LIVE, "group wake after its release returned");
+    atomic_add(&x->wakes, 1);
+    atomic_add(&group_wakes, 1);
+}
+
 #define N_RTMP 6
 typedef struct {
     pthread_mutex_t mu;
@@ -386,6 +411,7 @@ static void init_slots(void)
     for (int i = 0; i < N_PUBS; i++) pthread_mutex_init(&pubs[i].mu, NULL);
     for (int i = 0; i < N_PLAYERS; i++) pthread_mutex_init(&players[i].mu, NULL);
     for (int i = 0; i < N_RTMP; i++) pthread_mutex_init(&rtmps[i].mu, NULL);
+    for (int i = 0; i < N_GROUPS; i++) pthread_mutex_init(&groups[i].mu, NULL);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -750,6 +776,7 @@ static void op_push_bad_tag(pub_slot *ps, rng *r)
 }
 
 static void op_rtmp(rng *r, enum op op);
+static void op_group(rng *r, enum op op);
 
 static void do_op(rng *r, enum op op)
 {
@@ -979,6 +1006,12 @@ static void do_op(rng *r, enum op op)
     case OP_RTMP_RELEASE:
         op_rtmp(r, op);
         break;
+    case OP_GROUP_NEW:
+    case OP_GROUP_DISPATCH:
+    case OP_GROUP_RELEASE:
+    case OP_PLAY_GROUPED:
+        op_group(r, op);
+        break;
     case OP_HUB_RETAIN: {
         livehub_hub *h = livehub_hub_retain(hub);
         EXPECT(h == hub, "hub_retain returned another pointer");
@@ -1130,6 +1163,68 @@ static void op_rtmp(rng *r, enum op op)
     pthread_mutex_unlock(&rs->mu);
 }
 
+static void group_release_slot(group_slot *gs)
+{
+    livehub_group_release(gs->g);
+    gs->g = NULL;
+    if (gs->ctx) {
+        gs->ctx->magic = CTX_CLEARED;
+        free(gs->ctx);
+        gs->ctx = NULL;
+    }
+}
+
+/* Groups: made, dispatched (the players' callbacks run here, on this
+ * thread), released while their players live on, and players joined to
+ * them (the group's slot lock held across the play call: the handle must
+ * be valid during it). */
+static void op_group(rng *r, enum op op)
+{
+    group_slot *gs;
+    LOCK_RANDOM(groups, N_GROUPS, r, gs);
+    if (!gs) return;
+    if (op == OP_GROUP_NEW && !gs->g) {
+        group_ctx *x = calloc(1, sizeof *x);
+        x->magic = CTX_LIVE;
+        if (expect_in("group_new", livehub_group_new(chance(r, 8) ? NULL : on_group_wake, x, &gs->g), R_OK) == LIVEHUB_OK)
+            gs->ctx = x;
+        else
+            free(x);
+    } else if (op == OP_GROUP_DISPATCH && gs->g) {
+        size_t fired = 0;
+        if (expect_in("group_dispatch", livehub_group_dispatch(gs->g, chance(r, 4) ? NULL : &fired), R_OK) == LIVEHUB_OK)
+            atomic_add(&group_fired, (long)fired);
+    } else if (op == OP_GROUP_RELEASE && gs->g) {
+        group_release_slot(gs);
+    } else if (op == OP_PLAY_GROUPED && gs->g) {
+        livehub_stream *st = borrow_stream(r);
+        if (st) {
+            livehub_play_options o;
+            livehub_play_options_init(&o);
+            o.group = gs->g;
+            livehub_player *pl = NULL;
+            if (expect_in("stream_play (grouped)", livehub_stream_play(st, &o, &pl), R_PLAY) == LIVEHUB_OK) {
+                player_slot *ps = NULL;
+                for (int t = 0; t < 4 && !ps; t++) {
+                    player_slot *c = &players[below(r, N_PLAYERS)];
+                    if (pthread_mutex_trylock(&c->mu) != 0) continue;
+                    if (!c->pl) ps = c; else pthread_mutex_unlock(&c->mu);
+                }
+                if (ps) {
+                    ps->pl = pl;
+                    memset(&ps->c, 0, sizeof ps->c);
+                    ps->c.mode = chance(r, 2) ? MODE_TAGS : MODE_BYTES;
+                    pthread_mutex_unlock(&ps->mu);
+                } else {
+                    livehub_player_release(pl);
+                }
+            }
+            livehub_stream_release(st);
+        }
+    }
+    pthread_mutex_unlock(&gs->mu);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Threads and the end of the run                                            */
 /* ------------------------------------------------------------------------- */
@@ -1165,6 +1260,8 @@ static void release_all(rng *r)
         order[i] = order[j];
         order[j] = t;
     }
+    for (int i = 0; i < N_GROUPS; i++)   /* some groups before their players */
+        if (chance(r, 2)) group_release_slot(&groups[i]);
     for (int i = 0; i < N_RTMP; i++) {   /* half now, half after the hub */
         if (rtmps[i].s && chance(r, 2)) { livehub_rtmp_session_release(rtmps[i].s); rtmps[i].s = NULL; }
     }
@@ -1228,6 +1325,7 @@ int main(int argc, char **argv)
     rng r = { seed ^ 0xE2Du };
     release_all(&r);
     for (int i = 0; i < N_RTMP; i++) livehub_rtmp_session_release(rtmps[i].s);
+    for (int i = 0; i < N_GROUPS; i++) group_release_slot(&groups[i]);
     for (int i = 0; i < N_RECORDINGS; i++) free(rec_bytes[i]);
     livehub_set_log_callback(LIVEHUB_LOG_OFF, NULL, NULL);
 
@@ -1247,6 +1345,7 @@ int main(int argc, char **argv)
            "released from their own callback\n", ctx_handed, ctx_released, callback_self_releases);
     printf("stress: RTMP sessions: %ld publishes and %ld plays accepted, %ld refused, %ld closed on bad input, "
            "%ld bytes of output consumed\n", rtmp_published, rtmp_played, rtmp_rejected, rtmp_errors, rtmp_out_bytes);
+    printf("stress: groups: %ld wakes, %ld callbacks run by dispatch\n", group_wakes, group_fired);
     printf("stress: policies: %ld streams reaped, %ld publishers cut, %ld expiry rounds, %ld skips, %ld closes\n",
            log_reaped, log_cut, log_expired, log_skipped, log_closed);
 
@@ -1263,6 +1362,7 @@ int main(int argc, char **argv)
         EXPECT(callbacks_run > 0, "no notify callback ever ran");
         EXPECT(tags_read > 0, "nothing was read");
         EXPECT(rtmp_published > 0 && rtmp_played > 0, "no RTMP publish or play was accepted");
+        EXPECT(group_wakes > 0 && group_fired > 0, "no group was woken and dispatched");
     }
     if (failures) {
         printf("stress: FAILED (%ld failures)\n", failures);
