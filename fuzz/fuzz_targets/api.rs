@@ -459,6 +459,7 @@ impl World {
                         TimestampMode::Rebase
                     },
                     republish_wait_ms: wait.map(u32::from),
+                    ..Default::default()
                 };
                 match s.play(opts) {
                     Ok(player) => self.readers.push(Reader {
