@@ -112,6 +112,10 @@ void conn_close(conn *c)
     free(c->req);
     free(c->out);
     free(c->rest);
+    free(c->keyline);
+    free(c->pending);
+    c->keyline = NULL;
+    c->pending = NULL;
     c->req = NULL;
     c->out = NULL;
     c->rest = NULL;

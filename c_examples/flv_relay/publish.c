@@ -138,8 +138,9 @@ static int tcp_bytes(conn *c, const uint8_t *p, size_t n)
                 return 0;
             }
         } else {
+            if (!c->keyline) c->keyline = xcalloc(1, KEYLINE_MAX);
             while (i < n && p[i] != '\n') {
-                if (c->keyline_len >= sizeof c->keyline - 1) {
+                if (c->keyline_len >= KEYLINE_MAX - 1) {
                     say("[loop %d] tcp ingest %s: KEY line too long", c->loop->id, c->peer);
                     conn_close(c);
                     return 0;
@@ -165,7 +166,10 @@ static int tcp_bytes(conn *c, const uint8_t *p, size_t n)
                 return 0;
             }
             snprintf(c->key, sizeof c->key, "%s", c->keyline + 4);
-            if (!auth_query_ok(g.publish_secret, query)) {
+            int allowed = auth_query_ok(g.publish_secret, query);
+            free(c->keyline);
+            c->keyline = NULL;
+            if (!allowed) {
                 say("[loop %d] tcp ingest %s of %s refused: wrong or missing secret", c->loop->id, c->peer, c->key);
                 conn_close(c);
                 return 0;

@@ -48,6 +48,7 @@
 #define MAX_KEY            HTTP_KEY_MAX
 #define DEMO_KEY           "live/demo"
 #define TCP_DEFAULT_KEY    "live/tcp"
+#define KEYLINE_MAX        (MAX_KEY + 8)  /* "KEY app/stream" line of raw TCP ingest */
 #define RTMP_MAX_PENDING   4           /* requests awaiting an answer, per connection */
 #define ACCEPT_DELAY_MAX   60000       /* --accept-delay-ms */
 
@@ -138,7 +139,8 @@ struct conn {
     http_chunked chunked;        /* BODY_CHUNKED */
     uint64_t bytes_in;
     uint32_t skip_logged;        /* a skipped tag was logged */
-    char keyline[MAX_KEY + 8];   /* ST_TCP_KEY */
+    char *keyline;               /* ST_TCP_KEY: KEYLINE_MAX bytes, allocated for
+                                    the line and freed once it is parsed */
     size_t keyline_len;
 
     /* ST_DELAY: the request head waits in `req` until accept_at_ms. */
@@ -149,7 +151,10 @@ struct conn {
     /* RTMP (rtmp.c). The session is ours until
      * livehub_rtmp_session_release(); it owns its publisher and player. */
     livehub_rtmp_session *rtmp;
-    rtmp_pending pending[RTMP_MAX_PENDING];
+    rtmp_pending *pending;       /* RTMP_MAX_PENDING entries, allocated with
+                                    the session: a connection carries only
+                                    the state of what it is (a player of
+                                    HTTP-FLV costs no RTMP bytes) */
     int npending;
 };
 

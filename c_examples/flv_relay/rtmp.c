@@ -30,6 +30,7 @@ void rtmp_start(conn *c)
 {
     livehub_rtmp_config cfg;
     livehub_rtmp_config_init(&cfg);
+    c->pending = xcalloc(RTMP_MAX_PENDING, sizeof *c->pending);
     livehub_result r = livehub_rtmp_session_new(&cfg, &c->rtmp);
     if (r != LIVEHUB_OK) {
         say("[loop %d] rtmp %s: %s", c->loop->id, c->peer, livehub_result_str(r));
