@@ -22,7 +22,17 @@ pub(super) struct FlvOut {
     /// (prelude tags, the rest of a tag `read_flv` started): shared, not
     /// copied.
     bodies: Vec<Bytes>,
+    /// `read_iov`: the slices of the batch being built. Needed only inside
+    /// the call (they are resolved and handed out before it returns), so
+    /// the buffer is the calling thread's (`PIECES`), lent for the call:
+    /// an event loop's thousands of players share one.
     pieces: Vec<Piece>,
+}
+
+std::thread_local! {
+    /// The `pieces` buffer of this thread's `read_iov` calls (empty while a
+    /// call has it: a nested call on another player simply makes its own).
+    static PIECES: std::cell::Cell<Vec<Piece>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// One slice of a `read_iov` batch, resolved once the batch is complete
@@ -73,7 +83,53 @@ impl Pending {
     }
 }
 
+/// Entries a `read_iov` buffer keeps whatever its batches were.
+const KEEP_MIN: usize = 64;
+
+/// Empties `v` for the next batch. A buffer far larger than the batch just
+/// written (a join burst: the whole GOP at once; a player that fell behind)
+/// shrinks to twice that batch: every player keeps its own buffers between
+/// calls, so what one large batch grew would otherwise stay for the life of
+/// the player (at 2,000 players of a 2-second GOP, megabytes of a server's
+/// memory). A steady player's batches are alike and never reallocate.
+fn reset_vec<T>(v: &mut Vec<T>) {
+    let used = v.len();
+    v.clear();
+    if v.capacity() > KEEP_MIN && v.capacity() > 4 * used {
+        v.shrink_to(KEEP_MIN.max(2 * used));
+    }
+}
+
 impl FlvOut {
+    /// Empties the batch buffers (the previous batch's slices are no longer
+    /// valid: this is the next call), trimming what a large batch grew.
+    fn reset(&mut self) {
+        reset_vec(&mut self.scratch);
+        reset_vec(&mut self.bodies);
+    }
+
+    /// Borrows this thread's `pieces` buffer for a `read_iov` call.
+    fn lend_pieces(&mut self) {
+        // `try_with`: during the thread's own exit (a call from a
+        // thread-local destructor) a fresh buffer serves.
+        self.pieces = PIECES.try_with(std::cell::Cell::take).unwrap_or_default();
+        self.pieces.clear();
+    }
+
+    /// Gives the `pieces` buffer back to the thread.
+    fn return_pieces(&mut self) {
+        let pieces = std::mem::take(&mut self.pieces);
+        let _ = PIECES.try_with(|p| p.set(pieces));
+    }
+
+    /// Bytes the batch buffers hold on to between calls.
+    #[cfg(test)]
+    pub(super) fn retained_bytes(&self) -> usize {
+        self.scratch.capacity()
+            + self.bodies.capacity() * std::mem::size_of::<Bytes>()
+            + self.pieces.capacity() * std::mem::size_of::<Piece>()
+    }
+
     fn push_bytes(&mut self, bytes: &[u8]) {
         self.scratch.extend_from_slice(bytes);
     }
@@ -167,9 +223,8 @@ impl Player {
         self.begin_call();
         self.hold = true;
         let mut out = self.flv.take().unwrap_or_default();
-        out.scratch.clear();
-        out.bodies.clear();
-        out.pieces.clear();
+        out.reset();
+        out.lend_pieces();
         let mut run = 0;
         let mut result = Ok(());
         if let Some(p) = out.pending.take() {
@@ -224,6 +279,7 @@ impl Player {
             }
         }
         let count = out.pieces.len();
+        out.return_pieces();
         self.flv = Some(out);
         if count == 0 {
             return result.map(|()| 0);
@@ -278,5 +334,75 @@ impl Player {
             tail: flv::prev_tag_size(size),
             off: 0,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Config, Hub};
+
+    /// A player that got a large batch (its join burst) and then reads a
+    /// tag or two per call keeps buffers sized for the small batches, not
+    /// for the burst; the slice list is not the player's at all.
+    #[test]
+    fn read_iov_buffers_shrink_after_a_large_batch() {
+        let hub = Hub::new(Config::default());
+        let stream = hub.stream("live/iov").unwrap();
+        let mut publisher = stream.publish().unwrap();
+        let mut player = stream.play(Default::default()).unwrap();
+        for ts in 0..400u32 {
+            publisher
+                .push_tag(8, ts * 23, &[0xAF, 1, ts as u8])
+                .unwrap();
+        }
+        let mut slices = 0;
+        let n = player.read_iov(1024, |_| slices += 1).unwrap();
+        assert_eq!(n, slices);
+        assert!(n > 700, "one large batch: {n} slices");
+        let after_burst = player.flv.as_ref().unwrap().retained_bytes();
+        assert!(
+            after_burst > 4 * 1024,
+            "the burst grew the buffers: {after_burst} B"
+        );
+        for round in 0..4u32 {
+            let ts = (400 + round) * 23;
+            publisher.push_tag(8, ts, &[0xAF, 1, 0]).unwrap();
+            assert_eq!(player.read_iov(1024, |_| ()).unwrap(), 3); // header, body, tail
+        }
+        let steady = player.flv.as_ref().unwrap().retained_bytes();
+        assert!(
+            steady <= 512,
+            "after small batches the buffers are small again: {steady} B (burst: {after_burst} B)"
+        );
+    }
+
+    /// `emit` may call `read_iov` of another player on the same thread
+    /// (the calls share the thread's slice buffer by lending it): both get
+    /// the whole byte stream.
+    #[test]
+    fn read_iov_inside_another_players_emit() {
+        let hub = Hub::new(Config::default());
+        let stream = hub.stream("live/nested").unwrap();
+        let mut publisher = stream.publish().unwrap();
+        let mut outer = stream.play(Default::default()).unwrap();
+        let mut inner = stream.play(Default::default()).unwrap();
+        for ts in 0..10u32 {
+            publisher
+                .push_tag(8, ts * 23, &[0xAF, 1, ts as u8])
+                .unwrap();
+        }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let mut nested = 0;
+        let n = outer
+            .read_iov(1024, |slice| {
+                a.extend_from_slice(slice);
+                if nested == 0 {
+                    nested = inner.read_iov(1024, |s| b.extend_from_slice(s)).unwrap();
+                }
+            })
+            .unwrap();
+        assert!(n > 10 && nested == n, "{n} and {nested} slices");
+        assert_eq!(a, b, "the same FLV bytes");
+        assert_eq!(&a[..3], b"FLV");
     }
 }
