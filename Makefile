@@ -343,10 +343,10 @@ test-stress: | $(ASAN_DIR)
 stress:
 	@$(MAKE) --no-print-directory test-stress STRESS_SECONDS=600
 
-# Miri and ThreadSanitizer over the core tests (nightly; installs rust-src
+# Miri over the C ABI and notification tests, ThreadSanitizer over all (nightly; installs rust-src
 # and miri with rustup when it can, and says which it could not), and the
 # loom models at a larger preemption bound (scripts/deep_check.sh; about
-# an hour on 2 cores). DEEP_CHECKS="miri tsan loom" picks among them.
+# 40 minutes on 2 cores). DEEP_CHECKS="miri tsan loom" picks among them.
 deep-check:
 	bash scripts/deep_check.sh
 
