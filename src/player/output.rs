@@ -339,22 +339,33 @@ impl Player {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Config, Hub};
+    use crate::{Config, Hub, Player, Publisher};
+
+    /// A publisher and `players` players of one stream, then `n` AAC
+    /// frames pushed (the players were there from the start: they get
+    /// all). The hub is returned too: dropping it closes the stream.
+    fn audio_stream(players: usize, n: u32) -> (Hub, Publisher, Vec<Player>) {
+        let hub = Hub::new(Config::default());
+        let stream = hub.stream("live/iov").unwrap();
+        let mut publisher = stream.publish().unwrap();
+        let players = (0..players)
+            .map(|_| stream.play(Default::default()).unwrap())
+            .collect();
+        for ts in 0..n {
+            publisher
+                .push_tag(8, ts * 23, &[0xAF, 1, ts as u8])
+                .unwrap();
+        }
+        (hub, publisher, players)
+    }
 
     /// A player that got a large batch (its join burst) and then reads a
     /// tag or two per call keeps buffers sized for the small batches, not
     /// for the burst; the slice list is not the player's at all.
     #[test]
     fn read_iov_buffers_shrink_after_a_large_batch() {
-        let hub = Hub::new(Config::default());
-        let stream = hub.stream("live/iov").unwrap();
-        let mut publisher = stream.publish().unwrap();
-        let mut player = stream.play(Default::default()).unwrap();
-        for ts in 0..400u32 {
-            publisher
-                .push_tag(8, ts * 23, &[0xAF, 1, ts as u8])
-                .unwrap();
-        }
+        let (_hub, mut publisher, mut players) = audio_stream(1, 400);
+        let player = &mut players[0];
         let mut slices = 0;
         let n = player.read_iov(1024, |_| slices += 1).unwrap();
         assert_eq!(n, slices);
@@ -381,16 +392,8 @@ mod tests {
     /// the whole byte stream.
     #[test]
     fn read_iov_inside_another_players_emit() {
-        let hub = Hub::new(Config::default());
-        let stream = hub.stream("live/nested").unwrap();
-        let mut publisher = stream.publish().unwrap();
-        let mut outer = stream.play(Default::default()).unwrap();
-        let mut inner = stream.play(Default::default()).unwrap();
-        for ts in 0..10u32 {
-            publisher
-                .push_tag(8, ts * 23, &[0xAF, 1, ts as u8])
-                .unwrap();
-        }
+        let (_hub, _publisher, mut players) = audio_stream(2, 10);
+        let (mut inner, mut outer) = (players.pop().unwrap(), players.pop().unwrap());
         let (mut a, mut b) = (Vec::new(), Vec::new());
         let mut nested = 0;
         let n = outer
