@@ -1578,6 +1578,14 @@ livehub_result livehub_player_wait(livehub_player *pl, uint32_t timeout_ms);
  * thread and will never be called again (called from inside the callback
  * itself, that running invocation simply continues).
  *
+ * A player with no callback (and no thread in `livehub_player_wait()`)
+ * that reads to LIVEHUB_AGAIN costs the stream's changes nothing: it
+ * stays off the stream's waiter list. Setting a callback on it takes the
+ * stream's lock briefly to put it on the list, so `notify` runs for the
+ * first change after this call returns; a change that came between the
+ * read and this call is not reported (as for a player that had no
+ * callback then): set the callback before the read, or read again after.
+ *
  * Ownership: `pl` is borrowed; `userdata` is never dereferenced or freed
  * by livehub, only passed to `notify`.
  *

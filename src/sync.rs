@@ -45,3 +45,34 @@ pub(crate) fn current_thread() -> ThreadId {
         std::thread::current().id()
     }
 }
+
+/// A reference back to a value that must not keep it alive: std's `Weak`.
+/// loom's `Arc` has no weak references, so under loom this is a strong
+/// one; the models drop their players, which drops these (a cycle would
+/// otherwise leak, and loom reports leaks).
+pub(crate) struct WeakRef<T>(#[cfg(not(loom))] std::sync::Weak<T>, #[cfg(loom)] Arc<T>);
+
+impl<T> WeakRef<T> {
+    pub(crate) fn new(target: &Arc<T>) -> WeakRef<T> {
+        #[cfg(not(loom))]
+        {
+            WeakRef(Arc::downgrade(target))
+        }
+        #[cfg(loom)]
+        {
+            WeakRef(target.clone())
+        }
+    }
+
+    /// The value, if it is still alive.
+    pub(crate) fn get(&self) -> Option<Arc<T>> {
+        #[cfg(not(loom))]
+        {
+            self.0.upgrade()
+        }
+        #[cfg(loom)]
+        {
+            Some(self.0.clone())
+        }
+    }
+}

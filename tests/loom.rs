@@ -305,3 +305,77 @@ fn dispatch_against_pushes_and_clearing() {
         drop(p);
     });
 }
+
+/// A counting callback for the dozing models.
+fn counting_callback() -> (livehub::Callback, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let cb: livehub::Callback = std::sync::Arc::new(move || {
+        c.fetch_add(1, Ordering::SeqCst);
+    });
+    (cb, calls)
+}
+
+/// A player with no callback dozes at the live edge (off the waiter list);
+/// a callback installed on it from another thread while the publisher
+/// pushes runs for that push whenever it was installed before the push
+/// began, at most once in any order, and the player reads the tag and
+/// arms again with its callback in every order.
+#[test]
+fn a_callback_installed_on_a_dozing_player_never_misses_a_push() {
+    loom::model(|| {
+        let hub = Hub::new(cfg());
+        let s = hub.stream("k").unwrap();
+        let mut p = s.publish().unwrap();
+        let mut pl = s.play(Default::default()).unwrap();
+        assert_eq!(pl.read().err(), Some(Error::Again)); // dozes
+        let (cb, calls) = counting_callback();
+        let installed = Arc::new(AtomicBool::new(false));
+        let (notifier, i2) = (pl.notifier().clone(), installed.clone());
+        let setter = thread::spawn(move || {
+            notifier.set_callback(Some(cb));
+            i2.store(true, Ordering::SeqCst);
+        });
+        let before = installed.load(Ordering::SeqCst);
+        p.push_tag(8, 0, &aac(0)).unwrap();
+        setter.join().unwrap();
+        let after_push = calls.load(Ordering::SeqCst);
+        assert!(after_push <= 1, "one arming, at most one call");
+        if before {
+            assert_eq!(after_push, 1, "installed before the push: it ran");
+        }
+        assert_eq!(pl.read().unwrap().data[2], 0);
+        assert_eq!(pl.read().err(), Some(Error::Again)); // armed, with its callback
+        p.push_tag(8, 23, &aac(1)).unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), after_push + 1);
+    });
+}
+
+/// A read reaching the live edge on one thread while another installs the
+/// callback: whichever comes first (the read arms with the callback, or
+/// dozes and the callback puts it on the list), the next push calls it
+/// exactly once.
+#[test]
+fn reading_to_the_edge_races_installing_the_callback() {
+    loom::model(|| {
+        let hub = Hub::new(cfg());
+        let s = hub.stream("k").unwrap();
+        let mut p = s.publish().unwrap();
+        let mut pl = s.play(Default::default()).unwrap();
+        p.push_tag(8, 0, &aac(0)).unwrap();
+        let (cb, calls) = counting_callback();
+        let notifier = pl.notifier().clone();
+        let reader = thread::spawn(move || {
+            assert_eq!(pl.read().unwrap().data[2], 0);
+            assert_eq!(pl.read().err(), Some(Error::Again));
+            pl
+        });
+        notifier.set_callback(Some(cb));
+        let pl = reader.join().unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        p.push_tag(8, 23, &aac(1)).unwrap();
+        p.push_tag(8, 46, &aac(2)).unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        drop(pl);
+    });
+}

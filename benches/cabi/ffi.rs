@@ -125,7 +125,9 @@ impl Stream {
     }
 
     /// A player in `group` (or none) whose notify callback is `notify(ud)`.
-    pub fn play(&self, group: Option<&Group>, notify: Callback, ud: *mut c_void) -> Player {
+    /// A player in `group` (or none) with `notify` set (`None`: no callback,
+    /// as a polling server runs it).
+    pub fn play(&self, group: Option<&Group>, notify: Option<Callback>, ud: *mut c_void) -> Player {
         let mut opts = PlayOptions {
             struct_size: 0,
             timestamp_mode: 0,
@@ -142,12 +144,15 @@ impl Stream {
             unsafe { livehub_stream_play(self.stream, &opts, &mut pl) },
             "play",
         );
-        // SAFETY: a live player; `notify` may run with `ud` from any thread
-        // until the player is released (the callers keep `ud` alive).
-        check(
-            unsafe { livehub_player_set_notify(pl, Some(notify), ud) },
-            "set_notify",
-        );
+        if notify.is_some() {
+            // SAFETY: a live player; `notify` may run with `ud` from any
+            // thread until the player is released (the callers keep `ud`
+            // alive).
+            check(
+                unsafe { livehub_player_set_notify(pl, notify, ud) },
+                "set_notify",
+            );
+        }
         Player(pl)
     }
 }

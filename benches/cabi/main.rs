@@ -10,6 +10,7 @@
 //! Rows, each the median of `LIVEHUB_BENCH_RUNS` samples (default 5):
 //! 1. publish ns per tag at 1 to 100,000 players: armed in one group;
 //!    armed without a group (each callback runs on the publisher's thread);
+//!    at the live edge with no callback and no group (nothing to wake);
 //!    the unarmed control (players read exactly the round and stop one tag
 //!    short of the edge, so no push wakes anyone); the SRS-shaped queue.
 //! 2. delivery ns per tag per player at 1,000 players through
@@ -65,6 +66,9 @@ enum Arm {
     Grouped,
     /// Read to the edge, armed on the stream (callback on the pusher).
     Single,
+    /// Read to the edge with no callback and no group (a server that
+    /// polls its players): nothing to wake.
+    NoCallback,
     /// Control: read exactly each round, never armed.
     Unarmed,
 }
@@ -74,6 +78,7 @@ impl Arm {
         match self {
             Arm::Grouped => "armed, one group",
             Arm::Single => "armed, no group",
+            Arm::NoCallback => "at the edge, no callback",
             Arm::Unarmed => "unarmed (control)",
         }
     }
@@ -245,7 +250,10 @@ fn single(
     }
     let group = (arm == Arm::Grouped).then(|| Group::new(count_wake, null_mut()));
     let mut players: Vec<Player> = (0..n)
-        .map(|_| s.play(group.as_ref(), count_notify, null_mut()))
+        .map(|_| {
+            let notify = (arm != Arm::NoCallback).then_some(count_notify as ffi::Callback);
+            s.play(group.as_ref(), notify, null_mut())
+        })
         .collect();
     for pl in &mut players {
         read_to_edge(pl, mode); // the join prelude; arms
@@ -360,7 +368,7 @@ fn threaded(w: &Workload, n: usize, rounds: usize) -> ThreadedSample {
             Arc::as_ptr(&sig) as *const c_void as *mut c_void,
         ));
         let mut players: Vec<Player> = (0..n / 2)
-            .map(|_| s.play(Some(&group), count_notify, null_mut()))
+            .map(|_| s.play(Some(&group), Some(count_notify), null_mut()))
             .collect();
         for pl in &mut players {
             read_to_edge(pl, Mode::Batch);
@@ -516,11 +524,12 @@ fn main() {
     );
 
     // 1. Publish flatness (read_batch readers) and the SRS-shaped queue.
-    let arms = [Arm::Grouped, Arm::Single, Arm::Unarmed];
+    let arms = [Arm::Grouped, Arm::Single, Arm::NoCallback, Arm::Unarmed];
     let mut flat = Table::new(&[
         "players",
         "armed, one group",
         "armed, no group",
+        "at the edge, no callback",
         "unarmed (control)",
         "srs-shaped",
         "group vs 1 player",
@@ -590,7 +599,9 @@ fn main() {
     flat.print();
     println!(
         "   armed: every player reads to the live edge each round (re-arming); the group is dispatched\n   \
-         between the push and the reads. unarmed (control): players read exactly the round, no wake-up.\n   \
+         between the push and the reads. at the edge, no callback: read to the live edge, no callback, no\n   \
+         group (nothing to wake: the player stays off the waiter list).\n   \
+         unarmed (control): players read exactly the round, no wake-up.\n   \
          paced: the grouped variant with rounds {} ms apart, whatever N.",
         PACE.as_millis()
     );

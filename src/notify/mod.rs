@@ -31,8 +31,11 @@
 //! [`group`] the player groups (one wake-up per event loop).
 
 pub mod group;
+#[cfg(test)]
+mod tests;
 mod waiter;
 mod wake;
 
 pub(crate) use waiter::{WaitList, Waiter, Wakeups};
+pub(crate) use wake::Home;
 pub use wake::{Callback, Notifier};

@@ -30,14 +30,12 @@ pub(crate) enum Waiter {
 }
 
 impl Waiter {
-    /// Marks this waiter as on a list; false if it already was.
+    /// Marks this waiter as on a list at take count `takes`; false if it
+    /// already was, or if it dozes (see [`Notifier`]) unless `must`.
     #[inline]
-    fn try_queue(&self) -> bool {
+    fn try_queue(&self, takes: u64, must: bool) -> bool {
         match self {
-            Waiter::Player(n) => {
-                n.arm();
-                !n.queued.swap(true, Ordering::Relaxed)
-            }
+            Waiter::Player(n) => n.arm(takes, must) && !n.queued.swap(true, Ordering::Relaxed),
             Waiter::Grouped(n, link) => {
                 link.arm(n);
                 false
@@ -98,15 +96,31 @@ pub(crate) struct WaitList {
     stale: usize,
     /// One link per group with players on this stream, and how many.
     links: Vec<(Arc<GroupLink>, usize)>,
+    /// Takes so far: how a dozing notifier tells whether news came since
+    /// it dozed off.
+    takes: u64,
 }
 
 impl WaitList {
-    /// Arms `w`: clears its signal and queues it, once.
+    /// Arms `w`: clears its signal and queues it, once. A player's
+    /// notifier with no callback dozes instead, off the list, unless
+    /// `must` (a blocking `wait` sleeps on it).
     #[inline]
-    pub fn arm(&mut self, w: &Waiter) {
-        if w.try_queue() {
+    pub fn arm(&mut self, w: &Waiter, must: bool) {
+        if w.try_queue(self.takes, must) {
             self.list.push(w.clone());
         }
+    }
+
+    /// Takes so far.
+    pub fn takes(&self) -> u64 {
+        self.takes
+    }
+
+    /// Waiters on the list now, stale ones included (tests).
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.list.len()
     }
 
     /// Takes `w` off the list (a player going away); a grouped player
@@ -149,6 +163,7 @@ impl WaitList {
     #[inline]
     pub fn take(&mut self, into: &mut Wakeups) {
         debug_assert!(into.list.is_empty() && into.links.is_empty());
+        self.takes += 1;
         std::mem::swap(&mut self.list, &mut into.list);
         // Stale entries (players gone since they armed) are not fired.
         into.list.retain(Waiter::dequeue);

@@ -1,6 +1,7 @@
 //! A player's wake-up: a callback run at most once per arming, and the
 //! signal `Player::wait` blocks on.
 
+use super::{WaitList, Waiter};
 use crate::sync::{current_thread, lock, AtomicBool, Condvar, Mutex, ThreadId};
 use std::time::Instant;
 
@@ -14,6 +15,15 @@ pub type Callback = std::sync::Arc<dyn Fn() + Send + Sync>;
 ///
 /// Shared between the player, the waiter list it is armed on, and whoever
 /// fires it.
+///
+/// A player's notifier with no callback, armed by a read that found
+/// nothing while nobody blocks in `wait`, *dozes*: it stays off the
+/// stream's waiter list, so a push costs it nothing. It remembers the
+/// stream's take count at that read; a callback installed later puts it
+/// on the list, under the stream lock, if no news came since (had it been
+/// on the list, that news would have fired it with no callback to run and
+/// taken it off: the same end state). So a callback sees exactly the
+/// news it would see had the notifier been on the list all along.
 pub struct Notifier {
     /// On a waiter list ([`WaitList`](super::WaitList)). Read and written
     /// only under the lock of the list's stream; atomic so the notifier can
@@ -33,7 +43,20 @@ struct State {
     /// Threads blocked in `wait_until` or `set_callback`: only then is the
     /// condition variable worth a wake-up (a system call).
     blocked: u32,
+    /// Dozing (see [`Notifier`]): the stream's take count at the read that
+    /// armed it. Set and taken under the stream lock; cleared when the
+    /// player leaves.
+    dozing: Option<u64>,
+    /// The way back onto the stream's waiter list; `None` for a notifier
+    /// with no stream (or whose player left): it never dozes.
+    home: Option<Home>,
 }
+
+/// Runs its argument under the lock of the stream a player's notifier arms
+/// on, with that stream's waiter list and the player's waiter (if both are
+/// still alive: it keeps neither). Made by the stream when the player
+/// joins; dropped when it leaves.
+pub(crate) type Home = std::sync::Arc<dyn Fn(&mut dyn FnMut(&mut WaitList, &Waiter)) + Send + Sync>;
 
 impl Notifier {
     pub(crate) fn new() -> Notifier {
@@ -49,10 +72,32 @@ impl Notifier {
     /// When this returns, the previous callback is not running on any other
     /// thread and will never be called again. Called from inside the callback
     /// itself, it does not wait for that (its own) invocation.
+    ///
+    /// Installing a callback on a player's notifier takes the stream's lock
+    /// briefly: the callback then runs for the first change after this
+    /// returns, even if the player read to the live edge before it had one.
     pub fn set_callback(&self, callback: Option<Callback>) {
         let me = current_thread();
+        let home = match callback {
+            Some(_) => lock(&self.state).home.clone(),
+            None => None,
+        };
+        let old = match home {
+            // Under the stream lock, so no read or push comes between
+            // installing the callback and waking the notifier from a doze.
+            Some(home) => {
+                let mut callback = callback;
+                let mut old = None;
+                home(&mut |list, waiter| old = self.install(callback.take(), Some((list, waiter))));
+                match callback {
+                    // The stream is gone: nothing to go back on.
+                    Some(cb) => self.install(Some(cb), None),
+                    None => old,
+                }
+            }
+            None => self.install(callback, None),
+        };
         let mut st = lock(&self.state);
-        let old = std::mem::replace(&mut st.callback, callback);
         while st.running.iter().any(|t| *t != me) {
             st.blocked += 1;
             st = self.cond.wait(st).unwrap_or_else(|e| e.into_inner());
@@ -62,9 +107,62 @@ impl Notifier {
         drop(old);
     }
 
-    /// Clears the signal before the notifier goes on a waiter list.
-    pub(crate) fn arm(&self) {
-        lock(&self.state).signaled = false;
+    /// Swaps the callback in; returns the old one. With `list` (the
+    /// stream's, locked) a dozing notifier goes on it if no news came since
+    /// it dozed off.
+    fn install(
+        &self,
+        callback: Option<Callback>,
+        list: Option<(&mut WaitList, &Waiter)>,
+    ) -> Option<Callback> {
+        let (old, dozing) = {
+            let mut st = lock(&self.state);
+            let wakes = callback.is_some();
+            let old = std::mem::replace(&mut st.callback, callback);
+            (old, if wakes { st.dozing.take() } else { None })
+        };
+        if let (Some(at), Some((list, waiter))) = (dozing, list) {
+            if at == list.takes() {
+                list.arm(waiter, true);
+            }
+        }
+        old
+    }
+
+    /// Clears the signal before the notifier goes on a waiter list, at the
+    /// stream's take count `takes`. Returns false if it dozes instead (no
+    /// callback, not `must` arm for a blocking `wait`, a home to return
+    /// to): then it stays off the list.
+    pub(crate) fn arm(&self, takes: u64, must: bool) -> bool {
+        let mut st = lock(&self.state);
+        st.signaled = false;
+        if !must && st.callback.is_none() && st.home.is_some() {
+            st.dozing = Some(takes);
+            return false;
+        }
+        st.dozing = None;
+        true
+    }
+
+    /// Gives the notifier its way back onto its stream's list (at join).
+    pub(crate) fn set_home(&self, home: Home) {
+        lock(&self.state).home = Some(home);
+    }
+
+    /// Its player leaves: it never dozes or goes back on a list again.
+    pub(crate) fn leave_home(&self) {
+        let home = {
+            let mut st = lock(&self.state);
+            st.dozing = None;
+            st.home.take()
+        };
+        drop(home);
+    }
+
+    /// Whether it dozes now (tests).
+    #[cfg(test)]
+    pub(crate) fn is_dozing(&self) -> bool {
+        lock(&self.state).dozing.is_some()
     }
 
     /// Signals waiters and runs the callback, if any; returns whether a

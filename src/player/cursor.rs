@@ -344,6 +344,7 @@ impl Player {
             has_prelude: self.prelude_pending(),
             pending_metadata,
             fresh: self.stats.tags_out == 0,
+            waiting: self.waiting,
         };
         let step = self.stream.step(&at, self.armed_waiter(), now);
         self.seen_events = step.events;

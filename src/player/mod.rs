@@ -163,6 +163,9 @@ impl Player {
             Some(link) => Waiter::Grouped(notifier.clone(), link),
             None => Waiter::Player(notifier.clone()),
         };
+        if let Waiter::Player(_) = &waiter {
+            notifier.set_home(stream.home(&notifier));
+        }
         Ok(Player {
             waiter,
             wait_waiter: None,
@@ -390,6 +393,8 @@ impl Player {
 
 impl Drop for Player {
     fn drop(&mut self) {
+        // After this, the notifier never goes back onto the stream's list.
+        self.notifier.leave_home();
         // After this, the callback is not running and never runs again.
         self.notifier.set_callback(None);
         self.stream.leave(&self.slot, &self.waiter);

@@ -47,9 +47,9 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::log::log;
 use crate::notify::group::{Group, GroupLink};
-use crate::notify::{Waiter, Wakeups};
+use crate::notify::{Home, Notifier, WaitList, Waiter, Wakeups};
 use crate::ring::{Entry, Segment};
-use crate::sync::{lock, Arc, AtomicU64, Mutex, Ordering};
+use crate::sync::{lock, Arc, AtomicU64, Mutex, Ordering, WeakRef};
 use state::State;
 use std::any::Any;
 
@@ -280,6 +280,27 @@ impl Stream {
         st.waiters.remove(waiter);
         st.players.remove(slot);
         st.refresh_idle(now);
+    }
+
+    /// How `notifier` (a player's, not grouped) gets back onto this
+    /// stream's waiter list from a doze (see [`Notifier`]): under the
+    /// lock. It holds neither the stream nor the notifier alive.
+    pub(crate) fn home(&self, notifier: &Arc<Notifier>) -> Home {
+        let shared = WeakRef::new(&self.shared);
+        let notifier = WeakRef::new(notifier);
+        std::sync::Arc::new(move |f: &mut dyn FnMut(&mut WaitList, &Waiter)| {
+            let (Some(shared), Some(n)) = (shared.get(), notifier.get()) else {
+                return;
+            };
+            let waiter = Waiter::Player(n);
+            f(&mut lock(&shared.state).waiters, &waiter);
+        })
+    }
+
+    /// Waiters on the stream's list now (tests).
+    #[cfg(test)]
+    pub(crate) fn waiting_len(&self) -> usize {
+        lock(&self.shared.state).waiters.len()
     }
 
     /// A grouped player's `wait` waiter goes off the list.

@@ -32,6 +32,9 @@ pub(crate) struct At<'a> {
     /// It has handed out nothing yet (a skip then brings the stream's
     /// current metadata).
     pub fresh: bool,
+    /// It blocks in `wait` if it finds nothing: its waiter goes on the
+    /// list even with no callback (it does not doze).
+    pub waiting: bool,
 }
 
 /// What the reader does next.
@@ -128,7 +131,7 @@ impl State {
         let next = if has_prelude || (seq < write_seq && seg.is_some()) {
             Next::Read
         } else {
-            self.waiters.arm(waiter);
+            self.waiters.arm(waiter, at.waiting);
             Next::Wait {
                 recheck_ms: wait_left,
             }

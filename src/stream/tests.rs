@@ -35,6 +35,7 @@ fn at(seq: u64, epoch: u64, wait_ms: u32) -> At<'static> {
         has_prelude: false,
         pending_metadata: false,
         fresh: false,
+        waiting: false,
     }
 }
 

@@ -27,6 +27,42 @@ fn notify_fires_once_per_arming_and_can_be_cleared() {
     livehub_hub_release(hub);
 }
 
+#[test]
+fn notify_set_after_the_read_reports_the_next_change() {
+    // A player read to LIVEHUB_AGAIN with no callback (it costs pushes
+    // nothing); a callback set then runs for the first change after it.
+    let hub = new_hub();
+    let s = get_stream(hub, "live/late");
+    let p = publish(s);
+    let pl = play(s);
+    let fired = AtomicUsize::new(0);
+    assert_eq!(read(pl), Err(LIVEHUB_AGAIN));
+    assert_eq!(push(p, LIVEHUB_TAG_AUDIO, 0, AAC_RAW), LIVEHUB_OK);
+    // News before the callback was set is not reported ...
+    assert_eq!(
+        livehub_player_set_notify(pl, Some(count_call), ud(&fired)),
+        LIVEHUB_OK
+    );
+    assert_eq!(push(p, LIVEHUB_TAG_AUDIO, 20, AAC_RAW), LIVEHUB_OK);
+    assert_eq!(fired.load(Ordering::SeqCst), 0);
+    // ... the player reads it, and the next arming has its callback.
+    assert_eq!(read(pl).map(|t| t.1), Ok(0));
+    assert_eq!(read(pl).map(|t| t.1), Ok(20));
+    assert_eq!(read(pl), Err(LIVEHUB_AGAIN));
+    assert_eq!(livehub_player_set_notify(pl, None, null_mut()), LIVEHUB_OK);
+    assert_eq!(read(pl), Err(LIVEHUB_AGAIN)); // dozes again
+    assert_eq!(
+        livehub_player_set_notify(pl, Some(count_call), ud(&fired)),
+        LIVEHUB_OK
+    );
+    livehub_publisher_release(p); // unpublish: a change
+    assert_eq!(fired.load(Ordering::SeqCst), 1);
+    assert_eq!(read(pl), Err(LIVEHUB_AGAIN)); // within the republish wait
+    livehub_player_release(pl);
+    livehub_stream_release(s);
+    livehub_hub_release(hub);
+}
+
 /// Shared with `slow_callback`.
 struct Slow {
     entered: AtomicBool,
