@@ -124,7 +124,6 @@ impl Stream {
         Publisher(p)
     }
 
-    /// A player in `group` (or none) whose notify callback is `notify(ud)`.
     /// A player in `group` (or none) with `notify` set (`None`: no callback,
     /// as a polling server runs it).
     pub fn play(&self, group: Option<&Group>, notify: Option<Callback>, ud: *mut c_void) -> Player {

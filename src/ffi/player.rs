@@ -451,10 +451,12 @@ fn set_registration(
 /// A player with no callback (and no thread in `livehub_player_wait()`)
 /// that reads to LIVEHUB_AGAIN costs the stream's changes nothing: it
 /// stays off the stream's waiter list. Setting a callback on it takes the
-/// stream's lock briefly to put it on the list, so `notify` runs for the
-/// first change after this call returns; a change that came between the
-/// read and this call is not reported (as for a player that had no
-/// callback then): set the callback before the read, or read again after.
+/// stream's lock briefly. If the stream has not changed since that read,
+/// `notify` runs for the next change. If it has, that change used up the
+/// arming while there was no callback to call, and the player has
+/// something to read: `notify` runs for the first change after it next
+/// reads to LIVEHUB_AGAIN. Set the callback before the first read to be
+/// told of every change.
 ///
 /// Ownership: `pl` is borrowed; `userdata` is never dereferenced or freed
 /// by livehub, only passed to `notify`.

@@ -74,8 +74,11 @@ impl Notifier {
     /// itself, it does not wait for that (its own) invocation.
     ///
     /// Installing a callback on a player's notifier takes the stream's lock
-    /// briefly: the callback then runs for the first change after this
-    /// returns, even if the player read to the live edge before it had one.
+    /// briefly. A player that read to the live edge before it had one gets
+    /// the callback for the next change if the stream did not change since
+    /// that read; if it did, that change used up the arming while there was
+    /// no callback to call, and the callback runs for the first change
+    /// after the player next reads to the edge.
     pub fn set_callback(&self, callback: Option<Callback>) {
         let me = current_thread();
         let home = match callback {

@@ -30,7 +30,8 @@ fn notify_fires_once_per_arming_and_can_be_cleared() {
 #[test]
 fn notify_set_after_the_read_reports_the_next_change() {
     // A player read to LIVEHUB_AGAIN with no callback (it costs pushes
-    // nothing); a callback set then runs for the first change after it.
+    // nothing). A change before the callback is set uses up that arming;
+    // with no change in between, the callback runs for the next one.
     let hub = new_hub();
     let s = get_stream(hub, "live/late");
     let p = publish(s);
