@@ -27,7 +27,8 @@ fn at_the_edge(n: usize) -> (Hub, Stream, Publisher, Vec<Player>) {
     (hub, stream, publisher, players)
 }
 
-fn set_counter(p: &Player) -> Arc<AtomicUsize> {
+/// Installs a callback counting its calls (the group tests use it too).
+pub(super) fn count_calls(p: &Player) -> Arc<AtomicUsize> {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
     p.notifier().set_callback(Some(Arc::new(move || {
@@ -53,7 +54,7 @@ fn players_without_a_callback_cost_a_push_nothing() {
 #[test]
 fn a_callback_installed_at_the_edge_runs_on_the_next_news() {
     let (_hub, stream, mut publisher, players) = at_the_edge(1);
-    let calls = set_counter(&players[0]);
+    let calls = count_calls(&players[0]);
     assert_eq!(stream.waiting_len(), 1, "the callback put it on the list");
     assert!(!players[0].notifier().is_dozing());
     publisher.push_tag(8, 23, &aac(1)).unwrap();
@@ -68,7 +69,7 @@ fn news_before_the_callback_is_not_replayed() {
     // arming, as it always did.
     let (_hub, stream, mut publisher, mut players) = at_the_edge(1);
     publisher.push_tag(8, 23, &aac(1)).unwrap();
-    let calls = set_counter(&players[0]);
+    let calls = count_calls(&players[0]);
     assert_eq!(stream.waiting_len(), 0);
     publisher.push_tag(8, 46, &aac(2)).unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 0);
@@ -80,7 +81,7 @@ fn news_before_the_callback_is_not_replayed() {
 #[test]
 fn the_end_of_the_stream_reaches_a_callback_installed_late() {
     let (_hub, _stream, publisher, players) = at_the_edge(1);
-    let calls = set_counter(&players[0]);
+    let calls = count_calls(&players[0]);
     drop(publisher); // unpublish; the republish wait is news too
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }

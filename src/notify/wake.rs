@@ -73,33 +73,15 @@ impl Notifier {
     /// thread and will never be called again. Called from inside the callback
     /// itself, it does not wait for that (its own) invocation.
     ///
-    /// Installing a callback on a player's notifier takes the stream's lock
-    /// briefly. A player that read to the live edge before it had one gets
-    /// the callback for the next change if the stream did not change since
-    /// that read; if it did, that change used up the arming while there was
-    /// no callback to call, and the callback runs for the first change
-    /// after the player next reads to the edge.
+    /// Installing a callback on a dozing player's notifier (it read to the
+    /// live edge with none) takes the stream's lock briefly. The callback
+    /// runs for the next change if the stream did not change since that
+    /// read; if it did, that change used up the arming while there was no
+    /// callback to call, and the callback runs for the first change after
+    /// the player next reads to the edge.
     pub fn set_callback(&self, callback: Option<Callback>) {
         let me = current_thread();
-        let home = match callback {
-            Some(_) => lock(&self.state).home.clone(),
-            None => None,
-        };
-        let old = match home {
-            // Under the stream lock, so no read or push comes between
-            // installing the callback and waking the notifier from a doze.
-            Some(home) => {
-                let mut callback = callback;
-                let mut old = None;
-                home(&mut |list, waiter| old = self.install(callback.take(), Some((list, waiter))));
-                match callback {
-                    // The stream is gone: nothing to go back on.
-                    Some(cb) => self.install(Some(cb), None),
-                    None => old,
-                }
-            }
-            None => self.install(callback, None),
-        };
+        let old = self.install(callback);
         let mut st = lock(&self.state);
         while st.running.iter().any(|t| *t != me) {
             st.blocked += 1;
@@ -110,26 +92,37 @@ impl Notifier {
         drop(old);
     }
 
-    /// Swaps the callback in; returns the old one. With `list` (the
-    /// stream's, locked) a dozing notifier goes on it if no news came since
-    /// it dozed off.
-    fn install(
-        &self,
-        callback: Option<Callback>,
-        list: Option<(&mut WaitList, &Waiter)>,
-    ) -> Option<Callback> {
-        let (old, dozing) = {
+    /// Swaps the callback in; returns the old one. A dozing notifier given
+    /// a callback goes on its stream's list, if no news came since it
+    /// dozed off: the swap then happens under the stream lock, so that no
+    /// read or push comes between it and that check.
+    fn install(&self, callback: Option<Callback>) -> Option<Callback> {
+        let home = {
             let mut st = lock(&self.state);
-            let wakes = callback.is_some();
-            let old = std::mem::replace(&mut st.callback, callback);
-            (old, if wakes { st.dozing.take() } else { None })
+            match (&callback, st.dozing, &st.home) {
+                (Some(_), Some(_), Some(home)) => home.clone(),
+                // Not dozing: a read that arms from now on sees the
+                // callback (it arms under this lock too).
+                _ => return std::mem::replace(&mut st.callback, callback),
+            }
         };
-        if let (Some(at), Some((list, waiter))) = (dozing, list) {
-            if at == list.takes() {
+        let mut callback = callback;
+        let mut old = None;
+        home(&mut |list, waiter| {
+            let dozing = {
+                let mut st = lock(&self.state);
+                old = std::mem::replace(&mut st.callback, callback.take());
+                st.dozing.take()
+            };
+            if dozing == Some(list.takes()) {
                 list.arm(waiter, true);
             }
+        });
+        match callback {
+            // The stream is gone: nothing to go back on.
+            Some(cb) => lock(&self.state).callback.replace(cb),
+            None => old,
         }
-        old
     }
 
     /// Clears the signal before the notifier goes on a waiter list, at the

@@ -2,6 +2,7 @@
 //! dispatch cycle, callbacks only in dispatch, and every guarantee of a
 //! player's callback kept there.
 
+use crate::notify::tests::count_calls;
 use crate::{Config, Error, Group, Hub, PlayOptions, Player, Stream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,16 +24,6 @@ fn grouped(stream: &Stream, g: &Group) -> Player {
             ..Default::default()
         })
         .unwrap()
-}
-
-/// A callback counting its calls.
-fn count_calls(p: &Player) -> Arc<AtomicUsize> {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let c = calls.clone();
-    p.notifier().set_callback(Some(Arc::new(move || {
-        c.fetch_add(1, Ordering::SeqCst);
-    })));
-    calls
 }
 
 fn aac(n: u8) -> [u8; 3] {
